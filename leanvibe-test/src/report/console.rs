@@ -1,0 +1,1 @@
+//! libtest-style console output.
