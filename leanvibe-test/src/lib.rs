@@ -35,12 +35,19 @@
 //! `cargo test`, `cargo nextest run` and rust-analyzer's "Run test" all work;
 //! the command line is libtest's (see the README for the full reference).
 
+pub mod cli;
+pub mod harness;
+pub mod plan;
 pub mod record;
 pub mod registry;
 pub mod report;
 
-pub mod harness;
+mod attach;
+mod budget;
 mod measure;
+mod runner;
+
+pub use attach::attach;
 
 #[doc(hidden)]
 #[path = "private.rs"]

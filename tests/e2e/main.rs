@@ -1,1 +1,7 @@
-//! End-to-end tests.
+//! End-to-end tests of leanvibe-test: they build fixture harnesses, run the
+//! real binaries, and check what they print, exit with and write.
+
+mod cli;
+mod nextest;
+mod outcomes;
+mod selection;
