@@ -330,3 +330,49 @@ impl TestFn {
         self.item.sig.asyncness.is_some()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn converts_binary_units_to_bytes() {
+        assert_eq!(to_bytes(1.5, MIB), Some(1_572_864));
+        assert_eq!(to_bytes(64.0, MIB), Some(67_108_864));
+        assert_eq!(to_bytes(512.0, KIB), Some(524_288));
+        assert_eq!(to_bytes(0.0001, KIB), Some(0), "rounds to whole bytes");
+        assert_eq!(to_bytes(1e300, MIB), None, "does not fit a u64");
+    }
+
+    #[test]
+    fn every_key_round_trips_through_its_name() {
+        for key in Key::ALL {
+            assert_eq!(Key::from_name(key.name()), Some(key));
+        }
+        assert_eq!(Key::from_name("timeout"), None);
+        assert_eq!(Key::list().split(", ").count(), Key::ALL.len());
+    }
+
+    #[test]
+    fn setters_reject_a_second_value() {
+        let span = Span::call_site();
+        let mut config = Config::default();
+        let timeout = |ms| Setting::new(ms, span, span, Origin::Key);
+        config.set_timeout_ms(timeout(100)).unwrap();
+        let error = config.set_timeout_ms(timeout(200)).unwrap_err();
+        assert_eq!(error.to_string(), "duplicate key `timeout_ms`");
+        assert_eq!(
+            config.timeout_ms.as_ref().map(|s| s.value),
+            Some(100),
+            "first kept"
+        );
+
+        let ignore = |origin| Setting::new(IgnoreCfg::Flag, span, span, origin);
+        config.set_ignore(ignore(Origin::Key)).unwrap();
+        let error = config.set_ignore(ignore(Origin::Attribute)).unwrap_err();
+        assert!(
+            error.to_string().contains("`ignore` is given twice"),
+            "{error}"
+        );
+    }
+}
