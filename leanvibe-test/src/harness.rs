@@ -111,7 +111,10 @@ fn list(plan: &Plan, args: &Args) -> i32 {
     if args.effective_format() == Format::Pretty {
         let n = plan.tests.len();
         let noun = if n == 1 { "test" } else { "tests" };
-        let _ = writeln!(out, "\n{n} {noun}, 0 benchmarks");
+        if n != 0 {
+            let _ = writeln!(out);
+        }
+        let _ = writeln!(out, "{n} {noun}, 0 benchmarks");
     }
     0
 }

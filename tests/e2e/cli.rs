@@ -71,7 +71,7 @@ fn terse_format_prints_one_character_per_test() {
     let marks: String = run.stdout.lines().nth(2).unwrap_or_default().to_string();
     assert_eq!(
         marks.chars().filter(|c| *c == '.').count(),
-        5,
+        6,
         "{}",
         run.stdout
     );
