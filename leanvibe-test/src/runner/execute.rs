@@ -4,6 +4,7 @@
 //! Both a pool worker and the in-process mode call [`run_test`]; neither
 //! knows anything else about how a test is judged.
 
+use crate::__private::SetupFailure;
 use crate::measure;
 use crate::record::{Failure, FailureKind, Measurements, Outcome, Status};
 use crate::registry::{Budget, ShouldPanic, TestCase};
@@ -59,6 +60,8 @@ fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
 enum RunEnd {
     Returned(Result<(), String>),
     Panicked(PanicReport),
+    /// A fixture failed before the body ran (`__private::fail_setup`).
+    SetupFailed(String),
 }
 
 fn run_body_once(case: &TestCase) -> (RunEnd, f64) {
@@ -69,6 +72,10 @@ fn run_body_once(case: &TestCase) -> (RunEnd, f64) {
     let elapsed_ms = measure::elapsed_ms(started);
     let end = match result {
         Ok(returned) => RunEnd::Returned(returned),
+        Err(payload) if payload.is::<SetupFailure>() => {
+            let failure = payload.downcast::<SetupFailure>().expect("checked by is()");
+            RunEnd::SetupFailed(failure.message)
+        }
         Err(payload) => {
             let recorded = LAST_PANIC.with(|slot| slot.borrow_mut().take());
             RunEnd::Panicked(recorded.unwrap_or_else(|| PanicReport {
@@ -131,6 +138,7 @@ fn run_attempt(case: &TestCase, budget: &Budget) -> (Status, Measurements) {
 fn judge_run(should_panic: ShouldPanic, end: RunEnd) -> Option<Failure> {
     let fail = |kind, message: String| Some(Failure { kind, message });
     match (should_panic, end) {
+        (_, RunEnd::SetupFailed(message)) => fail(FailureKind::Setup, message),
         (ShouldPanic::No, RunEnd::Returned(Ok(()))) => None,
         (ShouldPanic::No, RunEnd::Returned(Err(message))) => fail(FailureKind::Error, message),
         (ShouldPanic::No, RunEnd::Panicked(report)) => {
