@@ -17,7 +17,10 @@ use crate::budget::{alloc, rss};
 use std::sync::Mutex;
 use std::time::Instant;
 
-static WINDOW: Mutex<Window> = Mutex::new(Window { start: None, end: None });
+static WINDOW: Mutex<Window> = Mutex::new(Window {
+    start: None,
+    end: None,
+});
 
 #[derive(Clone, Copy)]
 struct Window {
@@ -28,7 +31,9 @@ struct Window {
 fn window() -> std::sync::MutexGuard<'static, Window> {
     // A test that panicked while we held the lock cannot have left the
     // window in a broken state: it is two plain values.
-    WINDOW.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    WINDOW
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Marks the start of the user's code for the current run.
@@ -46,7 +51,10 @@ pub(crate) fn body_finished() {
 
 /// Clears the window before a run.
 pub(crate) fn reset() {
-    *window() = Window { start: None, end: None };
+    *window() = Window {
+        start: None,
+        end: None,
+    };
 }
 
 /// Wall time of the last run in milliseconds. A body that never marked its
@@ -114,7 +122,9 @@ impl Memory {
 
 fn memory() -> std::sync::MutexGuard<'static, Memory> {
     // Plain values only: a poisoned lock holds nothing half-updated.
-    MEMORY.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    MEMORY
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Starts measuring memory for a new test: its first `warmup` runs are

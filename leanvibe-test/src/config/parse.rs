@@ -1,8 +1,8 @@
 //! Reading `leanvibe.toml` into profiles, checking every key and value
 //! against the spans toml keeps, so errors can name the line.
 
-use super::error::ConfigError;
 use super::Profile;
+use super::error::ConfigError;
 use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
@@ -33,7 +33,12 @@ pub(super) fn profiles(text: &str, path: &Path) -> Result<BTreeMap<String, Profi
     let document = DeTable::parse(text).map_err(|e| ConfigError::Syntax {
         path: path.to_path_buf(),
         line: file.line(e.span().map_or(0, |s| s.start)),
-        message: e.message().lines().next().unwrap_or("invalid TOML").to_string(),
+        message: e
+            .message()
+            .lines()
+            .next()
+            .unwrap_or("invalid TOML")
+            .to_string(),
     })?;
     let mut profiles = BTreeMap::new();
     for (key, value) in in_file_order(document.get_ref()) {
@@ -61,7 +66,10 @@ pub(super) fn profiles(text: &str, path: &Path) -> Result<BTreeMap<String, Profi
 
 fn in_file_order<'a, 'i>(
     table: &'a DeTable<'i>,
-) -> Vec<(&'a Spanned<std::borrow::Cow<'i, str>>, &'a Spanned<DeValue<'i>>)> {
+) -> Vec<(
+    &'a Spanned<std::borrow::Cow<'i, str>>,
+    &'a Spanned<DeValue<'i>>,
+)> {
     let mut entries: Vec<_> = table.iter().collect();
     entries.sort_by_key(|(key, _)| key.span().start);
     entries
@@ -75,10 +83,19 @@ struct File<'a> {
 impl File<'_> {
     fn line(&self, offset: usize) -> usize {
         let end = offset.min(self.text.len());
-        self.text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
     }
 
-    fn unknown_key<K: AsRef<str>>(&self, key: &Spanned<K>, table: &str, valid: &str) -> ConfigError {
+    fn unknown_key<K: AsRef<str>>(
+        &self,
+        key: &Spanned<K>,
+        table: &str,
+        valid: &str,
+    ) -> ConfigError {
         ConfigError::UnknownKey {
             path: self.path.to_path_buf(),
             line: self.line(key.span().start),
@@ -139,14 +156,17 @@ impl File<'_> {
                     heap_key = Some(k);
                     let unit = if k == "max_mb" { MIB } else { KIB };
                     let amount = positive(v).ok_or_else(|| bad(POSITIVE))?;
-                    profile.max_heap_bytes = Some(bytes(amount, unit).ok_or_else(|| bad(POSITIVE))?);
+                    profile.max_heap_bytes =
+                        Some(bytes(amount, unit).ok_or_else(|| bad(POSITIVE))?);
                 }
                 "max_rss_mb" => {
                     let amount = positive(v).ok_or_else(|| bad(POSITIVE))?;
                     profile.max_rss_bytes = Some(bytes(amount, MIB).ok_or_else(|| bad(POSITIVE))?);
                 }
                 "timeout_ms" => {
-                    let ms = integer(v).filter(|&n| n > 0).ok_or_else(|| bad(POSITIVE_INTEGER))?;
+                    let ms = integer(v)
+                        .filter(|&n| n > 0)
+                        .ok_or_else(|| bad(POSITIVE_INTEGER))?;
                     profile.timeout_ms = Some(ms as u64);
                 }
                 "retries" => {

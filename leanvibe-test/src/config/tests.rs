@@ -7,7 +7,9 @@ fn parse(text: &str) -> Result<Config, ConfigError> {
 }
 
 fn error(text: &str) -> String {
-    parse(text).expect_err("the config should be rejected").to_string()
+    parse(text)
+        .expect_err("the config should be rejected")
+        .to_string()
 }
 
 const GOOD: &str = r#"# budgets for the plugin SDK
@@ -158,7 +160,10 @@ fn no_file_means_only_an_empty_default() {
     let config = Config::load(dir.path()).unwrap();
     assert_eq!(config.profile("default").unwrap().max_ms, None);
     let err = config.profile("ci").unwrap_err().to_string();
-    assert!(err.ends_with("leanvibe.toml: no profile named `ci`; profiles: default"), "{err}");
+    assert!(
+        err.ends_with("leanvibe.toml: no profile named `ci`; profiles: default"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -166,7 +171,10 @@ fn load_reads_the_file_in_the_manifest_dir() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join(FILE_NAME), "[profile.ci]\nmax_mbs = 1\n").unwrap();
     let err = Config::load(dir.path()).unwrap_err().to_string();
-    let expected = format!("{}:2: unknown key `max_mbs`", dir.path().join(FILE_NAME).display());
+    let expected = format!(
+        "{}:2: unknown key `max_mbs`",
+        dir.path().join(FILE_NAME).display()
+    );
     assert!(err.starts_with(&expected), "{err}");
 }
 
