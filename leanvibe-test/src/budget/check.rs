@@ -13,7 +13,9 @@ const MIB: u64 = 1 << 20;
 /// `p99_ms` over the measured runs. `None` when every budget holds.
 ///
 /// A heap budget without the tracking allocator, or an RSS budget where RSS
-/// cannot be measured, is a failure saying so, never a silent pass.
+/// cannot be measured, is a failure saying so, never a silent pass. Memory
+/// figures are printed in MiB, or in KiB when the limit is not a whole number
+/// of MiB (as with most `max_kb` budgets: `Budget` keeps bytes, not the unit).
 ///
 /// ```
 /// use leanvibe_test::budget::check;

@@ -13,6 +13,11 @@
 use std::io;
 
 /// Why the peak resident set could not be measured.
+///
+/// ```
+/// let e = leanvibe_test::budget::rss::RssError::Unsupported;
+/// assert!(e.to_string().starts_with("max_rss_mb is unsupported on this platform"));
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RssError {
