@@ -1,12 +1,14 @@
 //! The entry point: read the command line, then list the tests, or run them.
 
 use crate::cli::{Args, Format};
+use crate::config::{self, Config, Profile};
 use crate::plan::{self, Plan};
 use crate::registry;
 use crate::report::console::{self, Console, ConsoleOptions};
 use crate::report::{Reporter, RunInfo};
 use crate::runner::{self, Dispatch, RunSettings, worker};
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 /// How a harness run ended. Call [`Conclusion::exit`] to end the process with
@@ -66,7 +68,8 @@ fn run_args(args: &Args) -> i32 {
     if args.list {
         return list(&plan, args);
     }
-    let settings = match settings(args, &plan) {
+    let manifest_dir = cases.first().map(|case| Path::new(case.manifest_dir));
+    let settings = match settings(args, &plan, manifest_dir) {
         Ok(settings) => settings,
         Err(message) => {
             eprintln!("error: {message}");
@@ -119,26 +122,37 @@ fn list(plan: &Plan, args: &Args) -> i32 {
     0
 }
 
-fn settings(args: &Args, plan: &Plan) -> Result<RunSettings, String> {
+/// Resolves the run's settings. Precedence, highest first: the test's own
+/// attribute, the command line, the environment, the profile, the default.
+fn settings(args: &Args, plan: &Plan, manifest_dir: Option<&Path>) -> Result<RunSettings, String> {
+    let profile = match manifest_dir {
+        Some(dir) => {
+            let config = Config::load(dir).map_err(|e| e.to_string())?;
+            config
+                .profile(&config::profile_name(args.profile.as_deref()))
+                .map_err(|e| e.to_string())?
+        }
+        None => Profile::default(),
+    };
     let runnable = plan.tests.iter().filter(|t| t.run).count();
     let under_nextest = std::env::var_os("NEXTEST").is_some();
     let workers = args
         .test_threads
+        .or(profile.test_threads.map(usize::from))
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     Ok(RunSettings {
         workers,
         capture: !args.nocapture,
         in_process: args.in_process || under_nextest || runnable <= 1,
-        default_timeout: default_timeout()?,
-        budget_defaults: registry::Budget::NONE,
-        default_retries: None,
+        default_timeout: default_timeout(profile.timeout_ms)?,
+        profile,
     })
 }
 
-/// `LEANVIBE_TIMEOUT_MS`, else 60 s.
-fn default_timeout() -> Result<Duration, String> {
+/// `LEANVIBE_TIMEOUT_MS`, else the profile's `timeout_ms`, else 60 s.
+fn default_timeout(profile: Option<u64>) -> Result<Duration, String> {
     match std::env::var("LEANVIBE_TIMEOUT_MS") {
-        Err(_) => Ok(Duration::from_secs(60)),
+        Err(_) => Ok(Duration::from_millis(profile.unwrap_or(60_000))),
         Ok(value) => match value.trim().parse::<u64>() {
             Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
             _ => Err(format!(

@@ -35,7 +35,9 @@
 //! `cargo test`, `cargo nextest run` and rust-analyzer's "Run test" all work;
 //! the command line is libtest's (see the README for the full reference).
 
+pub mod budget;
 pub mod cli;
+pub mod config;
 pub mod harness;
 pub mod plan;
 pub mod record;
@@ -43,7 +45,6 @@ pub mod registry;
 pub mod report;
 
 mod attach;
-mod budget;
 mod measure;
 mod runner;
 
@@ -163,12 +164,60 @@ pub mod prelude {
 /// Defines `main` for a `harness = false` test target: collects the
 /// registered tests and runs them with the libtest-compatible command line.
 ///
+/// It also installs [`budget::TrackingAllocator`] as the global allocator,
+/// which `max_mb` / `max_kb` budgets need:
+///
 /// ```no_run
 /// leanvibe_test::main!();
 /// ```
+///
+/// A test target that wants another allocator names it, and the tracking
+/// allocator wraps it. For a unit struct (as most allocator crates export),
+/// give its path:
+///
+/// ```no_run
+/// # mod my_alloc { pub use std::alloc::System as Jemalloc; }
+/// leanvibe_test::main!(allocator = my_alloc::Jemalloc);
+/// ```
+///
+/// For anything else, give the type and a constant expression building it:
+///
+/// ```no_run
+/// use std::alloc::{GlobalAlloc, Layout, System};
+///
+/// struct Logged { inner: System }
+/// unsafe impl GlobalAlloc for Logged {
+///     unsafe fn alloc(&self, l: Layout) -> *mut u8 { unsafe { self.inner.alloc(l) } }
+///     unsafe fn dealloc(&self, p: *mut u8, l: Layout) { unsafe { self.inner.dealloc(p, l) } }
+/// }
+///
+/// leanvibe_test::main!(allocator: Logged = Logged { inner: System });
+/// ```
+///
+/// A target with its own `#[global_allocator]` cannot use `main!`; it can
+/// wrap that allocator in a [`budget::TrackingAllocator`] itself and call
+/// `leanvibe_test::harness::run().exit()` from its own `main`.
 #[macro_export]
 macro_rules! main {
     () => {
+        $crate::main!(@define
+            $crate::budget::TrackingAllocator = $crate::budget::TrackingAllocator::system()
+        );
+    };
+    (allocator = $alloc:path $(,)?) => {
+        $crate::main!(@define
+            $crate::budget::TrackingAllocator<$alloc> = $crate::budget::TrackingAllocator::new($alloc)
+        );
+    };
+    (allocator: $ty:ty = $init:expr $(,)?) => {
+        $crate::main!(@define
+            $crate::budget::TrackingAllocator<$ty> = $crate::budget::TrackingAllocator::new($init)
+        );
+    };
+    (@define $ty:ty = $init:expr) => {
+        #[global_allocator]
+        static __LEANVIBE_TEST_ALLOCATOR: $ty = $init;
+
         fn main() {
             $crate::__private::harness_main()
         }

@@ -63,6 +63,8 @@ where
         builder.worker_threads(n);
     }
     builder.enable_all();
+    // Workers' unflushed heap batches still count towards the test's peak.
+    builder.on_thread_stop(crate::budget::alloc::flush_thread);
     if config.start_paused {
         builder.start_paused(true);
     }

@@ -13,7 +13,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 /// The fixture test targets the end-to-end tests run.
-pub const FIXTURE_TARGETS: &[&str] = &["basic", "select", "select_libtest"];
+pub const FIXTURE_TARGETS: &[&str] = &["basic", "select", "select_libtest", "budgets", "badconfig"];
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {

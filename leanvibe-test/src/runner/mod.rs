@@ -27,23 +27,13 @@ pub(crate) struct RunSettings {
     pub in_process: bool,
     /// Timeout for tests that set no `timeout_ms`.
     pub default_timeout: Duration,
-    /// Budget defaults from the profile, applied under each test's own.
-    pub budget_defaults: Budget,
-    /// Retries for tests that set none.
-    pub default_retries: Option<u32>,
+    /// The `leanvibe.toml` profile: budget defaults under each test's own.
+    pub profile: crate::config::Profile,
 }
 
 impl RunSettings {
     fn budget_for(&self, test: &PlannedTest) -> Budget {
-        let own = test.case.attrs.budget;
-        let defaults = self.budget_defaults;
-        Budget {
-            max_ms: own.max_ms.or(defaults.max_ms),
-            max_heap_bytes: own.max_heap_bytes.or(defaults.max_heap_bytes),
-            max_rss_bytes: own.max_rss_bytes.or(defaults.max_rss_bytes),
-            retries: own.retries.or(self.default_retries),
-            ..own
-        }
+        self.profile.apply(&test.case.attrs.budget)
     }
 
     fn timeout_for(&self, test: &PlannedTest) -> Duration {
