@@ -132,7 +132,7 @@ fn above(measured: f64, limit: f64) -> String {
 /// `93.4 MiB > 80 MiB`, in KiB when the limit is not a whole number of MiB
 /// (it was given with `max_kb`; `Budget` keeps bytes only).
 fn over_in_unit_of_limit(measured: u64, limit: u64) -> String {
-    let (unit, name) = if limit % MIB == 0 {
+    let (unit, name) = if limit.is_multiple_of(MIB) {
         (MIB, "MiB")
     } else {
         (KIB, "KiB")
