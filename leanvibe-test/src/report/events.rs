@@ -16,7 +16,8 @@
 
 use super::{Event, ReportOptions, Reporter};
 use crate::record::Status;
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::{Value, json};
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -60,85 +61,132 @@ impl EventsReporter {
         })
     }
 
-    fn line(&self, event: &Event<'_>) -> Value {
+    fn line(&self, event: &Event<'_>) -> Line {
         let o = &self.options;
         match event {
-            Event::RunStarted(info) => json!({
-                "type": "suite",
-                "event": "started",
-                "test_count": info.selected,
-                "binary": o.clean_text(&info.binary_name),
-                "filtered_out": info.filtered_out,
-                "partition": info.partition.as_deref().map(|p| o.clean_text(p)),
-                "workers": info.workers,
-                "timestamp": humantime::format_rfc3339_millis(info.started_at).to_string(),
-            }),
-            Event::TestStarted { name } => {
-                json!({"type": "test", "event": "started", "name": o.clean_text(name)})
-            }
+            Event::RunStarted(info) => Line {
+                kind: "suite",
+                event: "started",
+                test_count: Some(info.selected),
+                binary: Some(o.clean_text(&info.binary_name)),
+                filtered_out: Some(info.filtered_out),
+                partition: info.partition.as_deref().map(|p| o.clean_text(p)),
+                workers: Some(info.workers),
+                timestamp: Some(humantime::format_rfc3339_millis(info.started_at).to_string()),
+                ..Line::default()
+            },
+            Event::TestStarted { name } => Line {
+                kind: "test",
+                event: "started",
+                name: Some(o.clean_text(name)),
+                ..Line::default()
+            },
             Event::TestFinished(record) => {
                 let outcome = &record.outcome;
-                let mut line = Map::new();
-                line.insert("type".into(), "test".into());
-                let event = match &outcome.status {
-                    Status::Passed => "ok",
-                    Status::Failed(_) => "failed",
-                    Status::Ignored { .. } => "ignored",
-                };
-                line.insert("event".into(), event.into());
-                line.insert("name".into(), o.clean_text(&record.name).into());
-                if let Status::Ignored { reason } = &outcome.status {
-                    if let Some(reason) = reason {
-                        line.insert("message".into(), o.clean_text(reason).into());
-                    }
-                    return Value::Object(line);
-                }
-                line.insert("exec_time".into(), json!(outcome.duration_ms / 1000.0));
-                line.insert("duration_ms".into(), json!(outcome.duration_ms));
                 let m = &outcome.measurements;
-                line.insert("attempts".into(), m.attempts.max(1).into());
-                if record.is_flaky() {
-                    line.insert("flaky".into(), true.into());
+                let mut line = Line {
+                    kind: "test",
+                    event: match &outcome.status {
+                        Status::Passed => "ok",
+                        Status::Failed(_) => "failed",
+                        Status::Ignored { .. } => "ignored",
+                    },
+                    name: Some(o.clean_text(&record.name)),
+                    ..Line::default()
+                };
+                if let Status::Ignored { reason } = &outcome.status {
+                    line.message = reason.as_deref().map(|r| o.clean_text(r));
+                    return line;
                 }
+                line.exec_time = Some(outcome.duration_ms / 1000.0);
+                line.duration_ms = Some(outcome.duration_ms);
+                line.attempts = Some(m.attempts.max(1));
+                line.flaky = record.is_flaky().then_some(true);
                 if !m.runs_ms.is_empty()
                     || m.peak_heap_bytes.is_some()
                     || m.peak_rss_bytes.is_some()
                 {
-                    line.insert(
-                        "measurements".into(),
-                        json!({
-                            "runs_ms": m.runs_ms,
-                            "peak_heap_bytes": m.peak_heap_bytes,
-                            "peak_rss_bytes": m.peak_rss_bytes,
-                        }),
-                    );
+                    line.measurements = Some(json!({
+                        "runs_ms": m.runs_ms,
+                        "peak_heap_bytes": m.peak_heap_bytes,
+                        "peak_rss_bytes": m.peak_rss_bytes,
+                    }));
                 }
                 if let Status::Failed(failure) = &outcome.status {
-                    line.insert("failure_kind".into(), failure.kind.as_str().into());
-                    line.insert("message".into(), o.clean_text(&failure.message).into());
+                    line.failure_kind = Some(failure.kind.as_str());
+                    line.message = Some(o.clean_text(&failure.message));
                     // Like libtest, captured output only for failures.
-                    if !record.stdout.is_empty() {
-                        line.insert("stdout".into(), o.clean_output(&record.stdout).into());
-                    }
-                    if !record.stderr.is_empty() {
-                        line.insert("stderr".into(), o.clean_output(&record.stderr).into());
-                    }
+                    line.stdout =
+                        (!record.stdout.is_empty()).then(|| o.clean_output(&record.stdout));
+                    line.stderr =
+                        (!record.stderr.is_empty()).then(|| o.clean_output(&record.stderr));
                 }
-                Value::Object(line)
+                line
             }
-            Event::RunFinished { summary, elapsed_s } => json!({
-                "type": "suite",
-                "event": if summary.failed == 0 { "ok" } else { "failed" },
-                "passed": summary.passed,
-                "failed": summary.failed,
-                "ignored": summary.ignored,
-                "measured": 0,
-                "filtered_out": summary.filtered_out,
-                "flaky": summary.flaky,
-                "exec_time": elapsed_s,
-            }),
+            Event::RunFinished { summary, elapsed_s } => Line {
+                kind: "suite",
+                event: if summary.failed == 0 { "ok" } else { "failed" },
+                passed: Some(summary.passed),
+                failed: Some(summary.failed),
+                ignored: Some(summary.ignored),
+                measured: Some(0),
+                filtered_out: Some(summary.filtered_out),
+                flaky_count: Some(summary.flaky),
+                exec_time: Some(*elapsed_s),
+                ..Line::default()
+            },
         }
     }
+}
+
+/// One line of the stream; fields in libtest's order, absent ones omitted.
+#[derive(Debug, Default, Serialize)]
+struct Line {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    event: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    test_count: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    binary: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    partition: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workers: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timestamp: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    passed: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failed: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ignored: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    measured: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filtered_out: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exec_time: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attempts: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    flaky: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    flaky_count: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failure_kind: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    measurements: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stdout: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stderr: Option<String>,
 }
 
 impl Reporter for EventsReporter {
