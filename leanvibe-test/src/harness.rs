@@ -5,7 +5,8 @@ use crate::config::{self, Config, Profile};
 use crate::plan::{self, Plan};
 use crate::registry;
 use crate::report::console::{self, Console, ConsoleOptions};
-use crate::report::{Reporter, RunInfo};
+use crate::report::files::{ReportPaths, default_report_dir};
+use crate::report::{ReportOptions, Reporter, RunInfo};
 use crate::runner::{self, Dispatch, RunSettings, worker};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -88,21 +89,55 @@ fn run_args(args: &Args) -> i32 {
             settings.workers
         },
     };
+    let report_options = ReportOptions {
+        redact: !args.no_redact && settings.profile.redact.unwrap_or(true),
+        ..ReportOptions::default()
+    };
     let console = Console::new(ConsoleOptions {
         format: args.effective_format(),
         color: console::use_color(args.color),
         show_output: args.show_output,
         progress: !args.nocapture && std::io::stderr().is_terminal(),
         show_budgets: args.show_budgets,
-        output_cap: 1 << 20,
+        redact: report_options.redact,
+        output_cap: report_options.output_cap,
     });
-    let reporters: Vec<Box<dyn Reporter + Send>> = vec![Box::new(console)];
-    runner::run(
-        &plan,
-        &settings,
-        info,
-        Dispatch::new(reporters, plan.filtered_out),
-    )
+    let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(console)];
+    let mut setup_errors = Vec::new();
+    if !args.no_report {
+        let paths = report_paths(args, &settings.profile, &info.binary_name);
+        match paths.reporters(&report_options) {
+            Ok(sinks) => reporters.extend(sinks),
+            Err(e) => setup_errors.push(format!("{}: {e}", paths.events.display())),
+        }
+    }
+    let dispatch = Dispatch::new(reporters, plan.filtered_out, setup_errors);
+    runner::run(&plan, &settings, info, dispatch)
+}
+
+/// Where the report files go. Precedence: `--junit`/`--json` for those
+/// files, then the profile's `junit`/`json`; the directory from
+/// `--report-dir` or `LEANVIBE_REPORT_DIR`, then the profile's `report_dir`,
+/// then `<target-dir>/leanvibe`.
+fn report_paths(args: &Args, profile: &Profile, binary: &str) -> ReportPaths {
+    let dir = args
+        .report_dir
+        .clone()
+        .or_else(|| profile.report_dir.clone())
+        .or_else(|| {
+            std::env::current_exe()
+                .ok()
+                .and_then(|exe| default_report_dir(&exe))
+        })
+        .unwrap_or_else(|| Path::new("target").join("leanvibe"));
+    let mut paths = ReportPaths::in_dir(&dir, binary);
+    if let Some(junit) = args.junit.clone().or_else(|| profile.junit.clone()) {
+        paths.junit = junit;
+    }
+    if let Some(ctrf) = args.json.clone().or_else(|| profile.json.clone()) {
+        paths.ctrf = ctrf;
+    }
+    paths
 }
 
 /// `--list`: libtest's `name: test` lines; the pretty format adds a count.

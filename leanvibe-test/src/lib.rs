@@ -44,6 +44,10 @@ pub mod record;
 pub mod registry;
 pub mod report;
 
+/// Credential detection and redaction, shared by the report writers and the
+/// security suite.
+pub use report::redact as secrets;
+
 mod attach;
 mod measure;
 mod runner;

@@ -5,4 +5,5 @@ mod budgets;
 mod cli;
 mod nextest;
 mod outcomes;
+mod reports;
 mod selection;

@@ -13,7 +13,15 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 /// The fixture test targets the end-to-end tests run.
-pub const FIXTURE_TARGETS: &[&str] = &["basic", "select", "select_libtest", "budgets", "badconfig"];
+pub const FIXTURE_TARGETS: &[&str] = &[
+    "basic",
+    "select",
+    "select_libtest",
+    "budgets",
+    "badconfig",
+    "hostile",
+    "suite",
+];
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
@@ -53,6 +61,7 @@ fn build_fixtures() -> HashMap<String, PathBuf> {
     for target in FIXTURE_TARGETS {
         command.args(["--test", target]);
     }
+    command.args(["--bin", "leanvibe-report"]);
     let output = command.output().expect("cargo runs");
     assert!(
         output.status.success(),

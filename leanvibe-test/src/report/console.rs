@@ -21,6 +21,8 @@ pub struct ConsoleOptions {
     pub progress: bool,
     /// Show the tests closest to their budgets at the end.
     pub show_budgets: bool,
+    /// Replace credentials in output and messages with `[REDACTED:<kind>]`.
+    pub redact: bool,
     /// Captured output shown per stream and test, head and tail kept.
     pub output_cap: usize,
 }
@@ -32,7 +34,7 @@ pub struct ConsoleOptions {
 /// use leanvibe_test::cli::Format;
 /// let console = Console::new(ConsoleOptions {
 ///     format: Format::Pretty, color: false, show_output: false,
-///     progress: false, show_budgets: false, output_cap: 1 << 20,
+///     progress: false, show_budgets: false, redact: true, output_cap: 1 << 20,
 /// });
 /// ```
 pub struct Console {
@@ -209,9 +211,9 @@ impl Console {
                 continue;
             }
             writeln!(self.out, "---- {} {stream} ----", record.name)?;
-            let shown = cap_for_console(bytes, self.options.output_cap);
-            self.out.write_all(&shown)?;
-            if !shown.ends_with(b"\n") {
+            let shown = self.shown(&String::from_utf8_lossy(bytes));
+            self.out.write_all(shown.as_bytes())?;
+            if !shown.ends_with('\n') {
                 writeln!(self.out)?;
             }
         }
@@ -232,8 +234,22 @@ impl Console {
             record.name,
             failure.kind.as_str()
         )?;
-        writeln!(self.out, "{}", failure.message)?;
+        let message = self.shown(&failure.message);
+        writeln!(self.out, "{message}")?;
         writeln!(self.out)
+    }
+
+    /// Output or a message as the console shows it: colours and control
+    /// characters kept for the terminal, credentials redacted, floods capped.
+    fn shown(&self, text: &str) -> String {
+        let text = if self.options.redact {
+            crate::secrets::SecretDetector::new()
+                .redact(text)
+                .into_owned()
+        } else {
+            text.to_string()
+        };
+        crate::report::sanitize::cap_text(text, self.options.output_cap)
     }
 
     fn draw_progress(&mut self) {
@@ -345,25 +361,6 @@ fn budget_line(record: &TestRecord) -> String {
         ));
     }
     line
-}
-
-/// Head and tail of an output flood, with a note of what was left out.
-fn cap_for_console(bytes: &[u8], cap: usize) -> std::borrow::Cow<'_, [u8]> {
-    if bytes.len() <= cap {
-        return bytes.into();
-    }
-    let half = cap / 2;
-    let mut shown = bytes[..half].to_vec();
-    shown.extend_from_slice(
-        format!(
-            "\n[... {} bytes elided: output over the {} byte cap ...]\n",
-            bytes.len() - 2 * half,
-            cap
-        )
-        .as_bytes(),
-    );
-    shown.extend_from_slice(&bytes[bytes.len() - half..]);
-    shown.into()
 }
 
 fn terminal_width() -> usize {

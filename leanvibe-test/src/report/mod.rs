@@ -7,6 +7,20 @@
 
 pub mod console;
 
+pub mod atomic;
+mod collect;
+pub mod ctrf;
+pub mod events;
+pub mod files;
+pub mod junit;
+pub mod merge;
+mod options;
+pub mod partition;
+pub mod redact;
+pub mod sanitize;
+
+pub use options::ReportOptions;
+
 use crate::record::TestRecord;
 use std::time::SystemTime;
 
@@ -98,7 +112,7 @@ pub enum Event<'a> {
 ///     }
 /// }
 /// ```
-pub trait Reporter {
+pub trait Reporter: Send {
     /// Handles one event. Errors are collected and shown at the end of the run.
     fn on_event(&mut self, event: &Event<'_>) -> std::io::Result<()>;
 

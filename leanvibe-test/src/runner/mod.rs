@@ -48,20 +48,26 @@ impl RunSettings {
 /// Fans events out to every reporter and keeps the counts. A reporter that
 /// fails is remembered and shown at the end; the others go on.
 pub(crate) struct Dispatch {
-    reporters: Vec<Box<dyn Reporter + Send>>,
+    reporters: Vec<Box<dyn Reporter>>,
     summary: Summary,
     errors: Vec<String>,
 }
 
 impl Dispatch {
-    pub(crate) fn new(reporters: Vec<Box<dyn Reporter + Send>>, filtered_out: usize) -> Dispatch {
+    /// `errors` are problems met while setting up the sinks: shown at the
+    /// end, and they make the run fail, but the tests still run.
+    pub(crate) fn new(
+        reporters: Vec<Box<dyn Reporter>>,
+        filtered_out: usize,
+        errors: Vec<String>,
+    ) -> Dispatch {
         Dispatch {
             reporters,
             summary: Summary {
                 filtered_out,
                 ..Summary::default()
             },
-            errors: Vec::new(),
+            errors,
         }
     }
 
@@ -99,7 +105,7 @@ impl Dispatch {
             .map(|p| p.display().to_string())
             .collect();
         if !paths.is_empty() {
-            println!("reports: {}", paths.join(", "));
+            println!("reports: {}", paths.join(" "));
         }
         if summary.failed > 0 || !self.errors.is_empty() {
             101

@@ -1,0 +1,279 @@
+//! Builds the [`CtrfReport`] model from run events, cleaning every string on
+//! the way in. The CTRF and JUnit sinks both hold one [`Collector`].
+
+use super::ctrf::*;
+use super::{Event, ReportOptions, RunInfo};
+use crate::record::{Status, TestRecord};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Milliseconds since the Unix epoch (0 before it).
+pub(crate) fn epoch_ms(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Accumulates cleaned test entries; returns the finished document at
+/// [`Event::RunFinished`].
+#[derive(Debug)]
+pub(crate) struct Collector {
+    options: ReportOptions,
+    run: RunExtra,
+    shard_id: Option<String>,
+    start_ms: u64,
+    started: HashMap<String, u64>,
+    tests: Vec<CtrfTest>,
+}
+
+impl Collector {
+    pub(crate) fn new(options: ReportOptions) -> Self {
+        Collector {
+            options,
+            run: RunExtra {
+                schema: EXTRA_SCHEMA,
+                binary: "tests".into(),
+                ..RunExtra::default()
+            },
+            shard_id: None,
+            start_ms: epoch_ms(SystemTime::now()),
+            started: HashMap::new(),
+            tests: Vec::new(),
+        }
+    }
+
+    pub(crate) fn on_event(&mut self, event: &Event<'_>) -> Option<CtrfReport> {
+        match event {
+            Event::RunStarted(info) => self.start(info),
+            Event::TestStarted { name } => {
+                self.started
+                    .insert((*name).to_owned(), epoch_ms(SystemTime::now()));
+            }
+            Event::TestFinished(record) => {
+                let test = self.test_entry(record);
+                self.tests.push(test);
+            }
+            Event::RunFinished { .. } => return Some(self.finish()),
+        }
+        None
+    }
+
+    fn start(&mut self, info: &RunInfo) {
+        self.start_ms = epoch_ms(info.started_at);
+        self.run.binary = self.options.clean_text(&info.binary_name);
+        self.run.hostname = Some(
+            self.options
+                .clean_text(&gethostname::gethostname().to_string_lossy()),
+        );
+        self.run.filtered_out = info.filtered_out as u64;
+        self.run.workers = info.workers as u64;
+        self.shard_id = info
+            .partition
+            .as_deref()
+            .map(|p| self.options.clean_text(p));
+        self.run.partition = info.partition.as_deref().and_then(|p| p.parse().ok());
+    }
+
+    fn test_entry(&mut self, record: &TestRecord) -> CtrfTest {
+        let o = &self.options;
+        let outcome = &record.outcome;
+        let attempts = outcome.measurements.attempts.max(1);
+        let (status, failure_kind, text) = match &outcome.status {
+            Status::Passed => (CtrfStatus::Passed, None, None),
+            Status::Failed(f) => (
+                CtrfStatus::Failed,
+                Some(f.kind.as_str().to_owned()),
+                Some(o.clean_text(&f.message)),
+            ),
+            Status::Ignored { reason } => (
+                CtrfStatus::Skipped,
+                None,
+                reason.as_deref().map(|r| o.clean_text(r)),
+            ),
+        };
+        let (message, trace) = match text {
+            Some(text) => match text.split_once('\n') {
+                Some((first, _)) => (Some(first.to_owned()), Some(text)),
+                None => (Some(text), None),
+            },
+            None => (None, None),
+        };
+        let mut suite = vec![self.run.binary.clone()];
+        suite.extend(
+            record
+                .module
+                .split("::")
+                .filter(|m| !m.is_empty())
+                .map(|m| o.clean_text(m)),
+        );
+        let retry_attempts = if attempts > 1 {
+            (1..=attempts)
+                .map(|attempt| CtrfAttempt {
+                    attempt,
+                    status: if attempt == attempts && status == CtrfStatus::Passed {
+                        CtrfStatus::Passed
+                    } else {
+                        CtrfStatus::Failed
+                    },
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let ours = TestExtra {
+            schema: EXTRA_SCHEMA,
+            failure_kind,
+            attempts,
+            budget: without_nulls(serde_json::to_value(record.budget).unwrap_or_default()),
+            measurements: measurements(record),
+            stats: RunStats::of(&outcome.measurements.runs_ms),
+        };
+        let mut extra = Map::new();
+        extra.insert(
+            EXTRA_KEY.into(),
+            serde_json::to_value(ours).unwrap_or_default(),
+        );
+        for (topic, value) in &outcome.extra {
+            if topic != EXTRA_KEY {
+                extra.insert(o.clean_text(topic), clean_json(value, o));
+            }
+        }
+        let stop = epoch_ms(SystemTime::now());
+        CtrfTest {
+            name: o.clean_text(&record.name),
+            status,
+            duration: ms(outcome.duration_ms),
+            start: self.started.remove(&record.name),
+            stop: Some(stop),
+            suite,
+            message,
+            trace,
+            line: (record.line > 0).then_some(record.line),
+            tags: record.tags.iter().map(|t| o.clean_text(t)).collect(),
+            kind: (!record.kind.is_empty()).then(|| o.clean_text(&record.kind)),
+            file_path: (!record.file.is_empty()).then(|| o.clean_text(&record.file)),
+            retries: (attempts > 1).then_some(attempts - 1),
+            retry_attempts,
+            flaky: record.is_flaky().then_some(true),
+            stdout: lines(o.clean_output(&record.stdout)),
+            stderr: lines(o.clean_output(&record.stderr)),
+            extra,
+        }
+    }
+
+    fn finish(&mut self) -> CtrfReport {
+        let stop = epoch_ms(SystemTime::now()).max(self.start_ms);
+        let tests = std::mem::take(&mut self.tests);
+        let mut extra = Map::new();
+        extra.insert(
+            EXTRA_KEY.into(),
+            serde_json::to_value(&self.run).unwrap_or_default(),
+        );
+        CtrfReport {
+            report_format: "CTRF".into(),
+            spec_version: SPEC_VERSION.into(),
+            timestamp: Some(humantime::format_rfc3339_millis(SystemTime::now()).to_string()),
+            generated_by: Some(format!("leanvibe-test {}", env!("CARGO_PKG_VERSION"))),
+            results: CtrfResults {
+                tool: tool(),
+                summary: summarize(&tests, self.start_ms, stop, 1),
+                tests,
+                environment: Some(CtrfEnvironment {
+                    report_name: Some(self.run.binary.clone()),
+                    os_platform: Some(std::env::consts::OS.into()),
+                    shard_id: self.shard_id.clone(),
+                }),
+            },
+            extra,
+        }
+    }
+}
+
+/// `results.tool` for reports we write.
+pub(crate) fn tool() -> CtrfTool {
+    CtrfTool {
+        name: "leanvibe-test".into(),
+        version: Some(env!("CARGO_PKG_VERSION").into()),
+    }
+}
+
+/// Counts `tests` by status.
+pub(crate) fn summarize(tests: &[CtrfTest], start: u64, stop: u64, suites: u64) -> CtrfSummary {
+    let mut summary = CtrfSummary {
+        tests: tests.len() as u64,
+        start,
+        stop,
+        duration: Some(stop.saturating_sub(start)),
+        suites: Some(suites),
+        flaky: Some(tests.iter().filter(|t| t.flaky == Some(true)).count() as u64),
+        ..CtrfSummary::default()
+    };
+    for test in tests {
+        match test.status {
+            CtrfStatus::Passed => summary.passed += 1,
+            CtrfStatus::Failed => summary.failed += 1,
+            CtrfStatus::Skipped => summary.skipped += 1,
+            CtrfStatus::Pending => summary.pending += 1,
+            CtrfStatus::Other => summary.other += 1,
+        }
+    }
+    summary
+}
+
+/// Milliseconds as CTRF's integer, never negative.
+fn ms(value: f64) -> u64 {
+    if value.is_finite() && value > 0.0 {
+        value.round() as u64
+    } else {
+        0
+    }
+}
+
+fn measurements(record: &TestRecord) -> Map<String, Value> {
+    let m = &record.outcome.measurements;
+    let mut map = Map::new();
+    if !m.runs_ms.is_empty() {
+        map.insert(
+            "runs_ms".into(),
+            serde_json::to_value(&m.runs_ms).unwrap_or_default(),
+        );
+    }
+    if let Some(bytes) = m.peak_heap_bytes {
+        map.insert("peak_heap_bytes".into(), bytes.into());
+    }
+    if let Some(bytes) = m.peak_rss_bytes {
+        map.insert("peak_rss_bytes".into(), bytes.into());
+    }
+    map
+}
+
+fn without_nulls(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map.into_iter().filter(|(_, v)| !v.is_null()).collect(),
+        _ => Map::new(),
+    }
+}
+
+/// Cleans every string (keys included) inside data a test attached.
+fn clean_json(value: &Value, options: &ReportOptions) -> Value {
+    match value {
+        Value::String(s) => Value::String(options.clean_text(s)),
+        Value::Array(items) => Value::Array(items.iter().map(|v| clean_json(v, options)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (options.clean_text(k), clean_json(v, options)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// CTRF stores output as lines; a final newline does not add an empty one.
+fn lines(text: String) -> Vec<String> {
+    if text.is_empty() {
+        return Vec::new();
+    }
+    let body = text.strip_suffix('\n').unwrap_or(&text);
+    body.split('\n').map(str::to_owned).collect()
+}

@@ -1,0 +1,203 @@
+//! The streaming event log: one JSON object per line, written and flushed as
+//! each event happens, so a run that is killed still leaves a readable record
+//! up to that point. The line format follows libtest's `--format json`:
+//!
+//! ```text
+//! {"type":"suite","event":"started","test_count":3,"binary":"suite",...}
+//! {"type":"test","event":"started","name":"unit::adds"}
+//! {"type":"test","event":"ok","name":"unit::adds","exec_time":0.001,...}
+//! {"type":"test","event":"failed","name":"unit::breaks","failure_kind":"panic","message":"...",...}
+//! {"type":"test","event":"ignored","name":"unit::later","message":"reason"}
+//! {"type":"suite","event":"failed","passed":1,"failed":1,"ignored":1,...}
+//! ```
+//!
+//! Unlike the JUnit and CTRF files this one cannot be written atomically: it
+//! grows line by line. Each line goes to the file in a single `write` call.
+
+use super::{Event, ReportOptions, Reporter};
+use crate::record::Status;
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// Writes `<binary>.events.jsonl` as the run goes.
+///
+/// ```
+/// use leanvibe_test::report::{Event, ReportOptions, Reporter, events::EventsReporter};
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("suite.events.jsonl");
+/// let mut sink = EventsReporter::new(path.clone(), ReportOptions::default()).unwrap();
+/// sink.on_event(&Event::TestStarted { name: "a" }).unwrap();
+/// let text = std::fs::read_to_string(&path).unwrap();
+/// assert_eq!(text, "{\"type\":\"test\",\"event\":\"started\",\"name\":\"a\"}\n");
+/// ```
+#[derive(Debug)]
+pub struct EventsReporter {
+    path: PathBuf,
+    file: File,
+    options: ReportOptions,
+}
+
+impl EventsReporter {
+    /// Creates (or truncates) the file at `path`, and its directory.
+    ///
+    /// ```
+    /// # use leanvibe_test::report::{ReportOptions, Reporter, events::EventsReporter};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let sink = EventsReporter::new(dir.path().join("a/b.events.jsonl"), ReportOptions::default()).unwrap();
+    /// assert!(sink.written_path().unwrap().exists());
+    /// ```
+    pub fn new(path: PathBuf, options: ReportOptions) -> io::Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let file = File::create(&path)?;
+        Ok(EventsReporter {
+            path,
+            file,
+            options,
+        })
+    }
+
+    fn line(&self, event: &Event<'_>) -> Line {
+        let o = &self.options;
+        match event {
+            Event::RunStarted(info) => Line {
+                kind: "suite",
+                event: "started",
+                test_count: Some(info.selected),
+                binary: Some(o.clean_text(&info.binary_name)),
+                filtered_out: Some(info.filtered_out),
+                partition: info.partition.as_deref().map(|p| o.clean_text(p)),
+                workers: Some(info.workers),
+                timestamp: Some(humantime::format_rfc3339_millis(info.started_at).to_string()),
+                ..Line::default()
+            },
+            Event::TestStarted { name } => Line {
+                kind: "test",
+                event: "started",
+                name: Some(o.clean_text(name)),
+                ..Line::default()
+            },
+            Event::TestFinished(record) => {
+                let outcome = &record.outcome;
+                let m = &outcome.measurements;
+                let mut line = Line {
+                    kind: "test",
+                    event: match &outcome.status {
+                        Status::Passed => "ok",
+                        Status::Failed(_) => "failed",
+                        Status::Ignored { .. } => "ignored",
+                    },
+                    name: Some(o.clean_text(&record.name)),
+                    ..Line::default()
+                };
+                if let Status::Ignored { reason } = &outcome.status {
+                    line.message = reason.as_deref().map(|r| o.clean_text(r));
+                    return line;
+                }
+                line.exec_time = Some(outcome.duration_ms / 1000.0);
+                line.duration_ms = Some(outcome.duration_ms);
+                line.attempts = Some(m.attempts.max(1));
+                line.flaky = record.is_flaky().then_some(true);
+                if !m.runs_ms.is_empty()
+                    || m.peak_heap_bytes.is_some()
+                    || m.peak_rss_bytes.is_some()
+                {
+                    line.measurements = Some(json!({
+                        "runs_ms": m.runs_ms,
+                        "peak_heap_bytes": m.peak_heap_bytes,
+                        "peak_rss_bytes": m.peak_rss_bytes,
+                    }));
+                }
+                if let Status::Failed(failure) = &outcome.status {
+                    line.failure_kind = Some(failure.kind.as_str());
+                    line.message = Some(o.clean_text(&failure.message));
+                    // Like libtest, captured output only for failures.
+                    line.stdout =
+                        (!record.stdout.is_empty()).then(|| o.clean_output(&record.stdout));
+                    line.stderr =
+                        (!record.stderr.is_empty()).then(|| o.clean_output(&record.stderr));
+                }
+                line
+            }
+            Event::RunFinished { summary, elapsed_s } => Line {
+                kind: "suite",
+                event: if summary.failed == 0 { "ok" } else { "failed" },
+                passed: Some(summary.passed),
+                failed: Some(summary.failed),
+                ignored: Some(summary.ignored),
+                measured: Some(0),
+                filtered_out: Some(summary.filtered_out),
+                flaky_count: Some(summary.flaky),
+                exec_time: Some(*elapsed_s),
+                ..Line::default()
+            },
+        }
+    }
+}
+
+/// One line of the stream; fields in libtest's order, absent ones omitted.
+#[derive(Debug, Default, Serialize)]
+struct Line {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    event: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    test_count: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    binary: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    partition: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workers: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timestamp: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    passed: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failed: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ignored: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    measured: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filtered_out: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exec_time: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attempts: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    flaky: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    flaky_count: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failure_kind: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    measurements: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stdout: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stderr: Option<String>,
+}
+
+impl Reporter for EventsReporter {
+    fn on_event(&mut self, event: &Event<'_>) -> io::Result<()> {
+        let mut bytes = serde_json::to_vec(&self.line(event))?;
+        bytes.push(b'\n');
+        self.file.write_all(&bytes)?;
+        self.file.flush()
+    }
+
+    fn written_path(&self) -> Option<&Path> {
+        Some(&self.path)
+    }
+}

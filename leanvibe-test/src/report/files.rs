@@ -1,0 +1,88 @@
+//! Where the report files go, and the three file sinks of a run in one call.
+
+use super::ctrf::CtrfReporter;
+use super::events::EventsReporter;
+use super::junit::JunitReporter;
+use super::{ReportOptions, Reporter};
+use std::path::{Path, PathBuf};
+
+/// Environment variable naming the report directory (the runner's
+/// `--report-dir` wins over it).
+pub const REPORT_DIR_ENV: &str = "LEANVIBE_REPORT_DIR";
+
+/// The three files one test binary writes.
+///
+/// ```
+/// use leanvibe_test::report::files::ReportPaths;
+/// let paths = ReportPaths::in_dir("target/leanvibe".as_ref(), "suite");
+/// assert_eq!(paths.junit, std::path::Path::new("target/leanvibe/suite.junit.xml"));
+/// assert_eq!(paths.ctrf, std::path::Path::new("target/leanvibe/suite.ctrf.json"));
+/// assert_eq!(paths.events, std::path::Path::new("target/leanvibe/suite.events.jsonl"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportPaths {
+    /// `<binary>.junit.xml`.
+    pub junit: PathBuf,
+    /// `<binary>.ctrf.json`.
+    pub ctrf: PathBuf,
+    /// `<binary>.events.jsonl`.
+    pub events: PathBuf,
+}
+
+impl ReportPaths {
+    /// The standard names for `binary` in `dir`.
+    ///
+    /// ```
+    /// # use leanvibe_test::report::files::ReportPaths;
+    /// assert!(ReportPaths::in_dir("r".as_ref(), "b").events.ends_with("b.events.jsonl"));
+    /// ```
+    pub fn in_dir(dir: &Path, binary: &str) -> Self {
+        ReportPaths {
+            junit: dir.join(format!("{binary}.junit.xml")),
+            ctrf: dir.join(format!("{binary}.ctrf.json")),
+            events: dir.join(format!("{binary}.events.jsonl")),
+        }
+    }
+
+    /// The JUnit, CTRF and event-stream sinks for these paths. Fails only if
+    /// the event stream cannot be created (the others write at the end).
+    ///
+    /// ```
+    /// # use leanvibe_test::report::{ReportOptions, files::ReportPaths};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let sinks = ReportPaths::in_dir(dir.path(), "suite").reporters(&ReportOptions::default()).unwrap();
+    /// assert_eq!(sinks.len(), 3);
+    /// ```
+    pub fn reporters(&self, options: &ReportOptions) -> std::io::Result<Vec<Box<dyn Reporter>>> {
+        Ok(vec![
+            Box::new(JunitReporter::new(self.junit.clone(), options.clone())),
+            Box::new(CtrfReporter::new(self.ctrf.clone(), options.clone())),
+            Box::new(EventsReporter::new(self.events.clone(), options.clone())?),
+        ])
+    }
+}
+
+/// The default report directory, `<target-dir>/leanvibe`, found from the
+/// test binary's path (`<target-dir>[/<triple>]/<profile>/deps/<binary>-<hash>`).
+/// Cargo marks its target directory with `CACHEDIR.TAG`; without one the
+/// directory above the profile is used. `None` when the binary is not under
+/// a `deps` directory.
+///
+/// ```
+/// use leanvibe_test::report::files::default_report_dir;
+/// let dir = default_report_dir("/p/target/debug/deps/suite-1a2b".as_ref());
+/// assert_eq!(dir.unwrap(), std::path::Path::new("/p/target/leanvibe"));
+/// assert!(default_report_dir("/usr/bin/suite".as_ref()).is_none());
+/// ```
+pub fn default_report_dir(test_binary: &Path) -> Option<PathBuf> {
+    let deps = test_binary
+        .parent()
+        .filter(|d| d.file_name().is_some_and(|n| n == "deps"))?;
+    let profile = deps.parent()?;
+    let marked = profile
+        .ancestors()
+        .skip(1)
+        .take(2)
+        .find(|d| d.join("CACHEDIR.TAG").is_file());
+    Some(marked.or_else(|| profile.parent())?.join("leanvibe"))
+}

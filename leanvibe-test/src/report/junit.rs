@@ -1,0 +1,407 @@
+//! The JUnit XML report, valid against the Jenkins xunit `junit-10.xsd`.
+//!
+//! The XML is rendered from the same [`CtrfReport`] model the CTRF sink
+//! writes, so both files agree and a merged CTRF document renders to a merged
+//! JUnit file. Strings in the model are already cleaned (see
+//! [`sanitize`](super::sanitize)), so they are legal XML 1.0 characters;
+//! quick-xml escapes markup (`<`, `&`, `]]>` becomes `]]&gt;`).
+//!
+//! Mapping (see `docs/reports.md`):
+//! - one `<testsuite>` per test binary, with `<properties>` for the run
+//!   (partition, filtered-out count) and for each test's budget, measurements
+//!   and attempts, since the XSD allows no `<properties>` in a `<testcase>`;
+//! - `classname` is the module path, or the binary name for a test at the
+//!   root;
+//! - failures of kind `crash`, `timeout`, `setup` and `harness` (the test
+//!   could not run to a verdict) are `<error>`, every other kind is
+//!   `<failure>`; `type` is the kind, `message` the first line, the body the
+//!   whole message (with budget and measured figures for `budget.*` kinds);
+//! - an ignored test has `<skipped message="reason"/>`; a flaky test passes,
+//!   with a note in `<system-out>` and a `<name>.attempts` property.
+
+use super::collect::Collector;
+use super::ctrf::{CtrfReport, CtrfStatus, CtrfTest, RunExtra, TestExtra};
+use super::{Event, ReportOptions, Reporter};
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event as Xml};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, UNIX_EPOCH};
+
+/// Failure kinds reported as `<error>` rather than `<failure>`: the test did
+/// not run to a verdict of its own.
+pub const ERROR_KINDS: &[&str] = &["crash", "timeout", "setup", "harness"];
+
+/// Longest `message` attribute; the element body always has the whole text.
+const MESSAGE_ATTR_MAX: usize = 1024;
+
+/// `true` when a failure of this kind is written as `<error>`.
+///
+/// ```
+/// use leanvibe_test::report::junit::is_error_kind;
+/// assert!(is_error_kind("timeout"));
+/// assert!(!is_error_kind("budget.time"));
+/// ```
+pub fn is_error_kind(kind: &str) -> bool {
+    ERROR_KINDS.contains(&kind)
+}
+
+/// Writes `<binary>.junit.xml` when the run finishes.
+///
+/// ```
+/// use leanvibe_test::report::{ReportOptions, Reporter, junit::JunitReporter};
+/// let sink = JunitReporter::new("target/leanvibe/suite.junit.xml".into(), ReportOptions::default());
+/// assert!(sink.written_path().is_none());
+/// ```
+#[derive(Debug)]
+pub struct JunitReporter {
+    path: PathBuf,
+    collector: Collector,
+    written: bool,
+}
+
+impl JunitReporter {
+    /// A sink that will write to `path` (created with its directory at the
+    /// end of the run).
+    ///
+    /// ```
+    /// # use leanvibe_test::report::{ReportOptions, junit::JunitReporter};
+    /// let _sink = JunitReporter::new("out/suite.junit.xml".into(), ReportOptions::default());
+    /// ```
+    pub fn new(path: PathBuf, options: ReportOptions) -> Self {
+        JunitReporter {
+            path,
+            collector: Collector::new(options),
+            written: false,
+        }
+    }
+}
+
+impl Reporter for JunitReporter {
+    fn on_event(&mut self, event: &Event<'_>) -> io::Result<()> {
+        if let Some(report) = self.collector.on_event(event) {
+            write_file(&report, &self.path)?;
+            self.written = true;
+        }
+        Ok(())
+    }
+
+    fn written_path(&self) -> Option<&Path> {
+        self.written.then_some(self.path.as_path())
+    }
+}
+
+/// Renders `report` as JUnit XML into `path`, atomically.
+///
+/// ```no_run
+/// # use leanvibe_test::report::{ctrf::CtrfReport, junit};
+/// let report = CtrfReport::read("merged.ctrf.json".as_ref())?;
+/// junit::write_file(&report, "merged.junit.xml".as_ref())?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn write_file(report: &CtrfReport, path: &Path) -> io::Result<()> {
+    super::atomic::write_atomically(path, |out| render(report, out))
+}
+
+/// Renders `report` as JUnit XML.
+///
+/// ```
+/// # use leanvibe_test::report::{ctrf::CtrfReport, junit};
+/// let report: CtrfReport = serde_json::from_str(r#"{"reportFormat":"CTRF","specVersion":"0.0.0",
+///   "results":{"tool":{"name":"x"},"summary":{"tests":1,"passed":1,"failed":0,"skipped":0,
+///   "pending":0,"other":0,"start":0,"stop":1500},
+///   "tests":[{"name":"a::b","status":"passed","duration":3,"suite":["suite","a"]}]}}"#).unwrap();
+/// let mut xml = Vec::new();
+/// junit::render(&report, &mut xml).unwrap();
+/// let xml = String::from_utf8(xml).unwrap();
+/// assert!(xml.contains(r#"<testcase name="a::b" classname="a" time="0.003"/>"#));
+/// ```
+pub fn render(report: &CtrfReport, out: &mut dyn Write) -> io::Result<()> {
+    let run = report.run_extra().unwrap_or_default();
+    let fallback = if run.binary.is_empty() {
+        "tests".to_owned()
+    } else {
+        run.binary.clone()
+    };
+    // Group tests by binary (suite[0]), keeping first-seen order.
+    let mut suites: Vec<(String, Vec<&CtrfTest>)> = Vec::new();
+    for test in &report.results.tests {
+        let binary = test
+            .suite
+            .first()
+            .cloned()
+            .unwrap_or_else(|| fallback.clone());
+        match suites.iter_mut().find(|(name, _)| *name == binary) {
+            Some((_, tests)) => tests.push(test),
+            None => suites.push((binary, vec![test])),
+        }
+    }
+    if suites.is_empty() {
+        suites.push((fallback, Vec::new()));
+    }
+
+    let summary = &report.results.summary;
+    let all: Vec<&CtrfTest> = report.results.tests.iter().collect();
+    let (failures, errors) = count_failures(&all);
+    let time = seconds(summary.stop.saturating_sub(summary.start));
+
+    let mut xml = Writer::new_with_indent(out, b' ', 2);
+    xml.write_event(Xml::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    let root = BytesStart::new("testsuites").with_attributes([
+        ("name", "leanvibe-test"),
+        ("tests", all.len().to_string().as_str()),
+        ("failures", failures.to_string().as_str()),
+        ("errors", errors.to_string().as_str()),
+        ("time", time.as_str()),
+    ]);
+    xml.write_event(Xml::Start(root))?;
+    for (binary, tests) in &suites {
+        write_suite(&mut xml, report, &run, binary, tests)?;
+    }
+    xml.write_event(Xml::End(BytesEnd::new("testsuites")))?;
+    xml.get_mut().write_all(b"\n")
+}
+
+fn write_suite(
+    xml: &mut Writer<&mut dyn Write>,
+    report: &CtrfReport,
+    run: &RunExtra,
+    binary: &str,
+    tests: &[&CtrfTest],
+) -> io::Result<()> {
+    let summary = &report.results.summary;
+    let (failures, errors) = count_failures(tests);
+    let skipped = tests
+        .iter()
+        .filter(|t| t.status == CtrfStatus::Skipped)
+        .count();
+    let timestamp =
+        humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_millis(summary.start));
+    let mut start = BytesStart::new("testsuite").with_attributes([
+        ("name", binary),
+        ("tests", tests.len().to_string().as_str()),
+        ("failures", failures.to_string().as_str()),
+        ("errors", errors.to_string().as_str()),
+        ("skipped", skipped.to_string().as_str()),
+        (
+            "time",
+            seconds(summary.stop.saturating_sub(summary.start)).as_str(),
+        ),
+        ("timestamp", timestamp.to_string().as_str()),
+    ]);
+    if let Some(host) = &run.hostname {
+        start.push_attribute(("hostname", attribute_text(host).as_str()));
+    }
+    xml.write_event(Xml::Start(start))?;
+
+    let properties = suite_properties(run, tests);
+    xml.write_event(Xml::Start(BytesStart::new("properties")))?;
+    for (name, value) in &properties {
+        let property = BytesStart::new("property").with_attributes([
+            ("name", attribute_text(name).as_str()),
+            ("value", attribute_text(value).as_str()),
+        ]);
+        xml.write_event(Xml::Empty(property))?;
+    }
+    xml.write_event(Xml::End(BytesEnd::new("properties")))?;
+
+    for test in tests {
+        write_case(xml, binary, test)?;
+    }
+    xml.write_event(Xml::End(BytesEnd::new("testsuite")))
+}
+
+fn write_case(xml: &mut Writer<&mut dyn Write>, binary: &str, test: &CtrfTest) -> io::Result<()> {
+    let ours = test.test_extra().unwrap_or_default();
+    let classname = match test.suite.get(1..) {
+        Some(modules) if !modules.is_empty() => modules.join("::"),
+        _ => binary.to_owned(),
+    };
+    let case = BytesStart::new("testcase").with_attributes([
+        ("name", test.name.as_str()),
+        ("classname", classname.as_str()),
+        ("time", seconds(test.duration).as_str()),
+    ]);
+    let flaky_note = (test.flaky == Some(true)).then(|| {
+        format!(
+            "[leanvibe-test] flaky: passed on attempt {} after {} failed attempt(s)\n",
+            ours.attempts,
+            ours.attempts.saturating_sub(1)
+        )
+    });
+    let stdout = flaky_note.unwrap_or_default() + &joined(&test.stdout);
+    let stderr = joined(&test.stderr);
+    let verdict = test.status == CtrfStatus::Failed || test.status == CtrfStatus::Skipped;
+    if !verdict && stdout.is_empty() && stderr.is_empty() {
+        return xml.write_event(Xml::Empty(case));
+    }
+    xml.write_event(Xml::Start(case))?;
+    match test.status {
+        CtrfStatus::Failed => {
+            let kind = ours
+                .failure_kind
+                .clone()
+                .unwrap_or_else(|| "failure".to_owned());
+            let element = if is_error_kind(&kind) {
+                "error"
+            } else {
+                "failure"
+            };
+            let mut body = test.full_message().unwrap_or_default().to_owned();
+            if kind.starts_with("budget.") {
+                body.push_str(&budget_text(&ours));
+            }
+            let message = attribute_text(test.message.as_deref().unwrap_or(&kind));
+            let start = BytesStart::new(element)
+                .with_attributes([("message", message.as_str()), ("type", kind.as_str())]);
+            text_element(xml, start, &body)?;
+        }
+        CtrfStatus::Skipped => {
+            let mut skipped = BytesStart::new("skipped");
+            if let Some(reason) = &test.message {
+                skipped.push_attribute(("message", attribute_text(reason).as_str()));
+            }
+            xml.write_event(Xml::Empty(skipped))?;
+        }
+        _ => {}
+    }
+    if !stdout.is_empty() {
+        text_element(xml, BytesStart::new("system-out"), &stdout)?;
+    }
+    if !stderr.is_empty() {
+        text_element(xml, BytesStart::new("system-err"), &stderr)?;
+    }
+    xml.write_event(Xml::End(BytesEnd::new("testcase")))
+}
+
+fn text_element(
+    xml: &mut Writer<&mut dyn Write>,
+    start: BytesStart<'_>,
+    text: &str,
+) -> io::Result<()> {
+    let end = BytesEnd::new(
+        start
+            .name()
+            .as_ref()
+            .iter()
+            .map(|&b| b as char)
+            .collect::<String>(),
+    );
+    xml.write_event(Xml::Start(start))?;
+    xml.write_event(Xml::Text(BytesText::new(text)))?;
+    xml.write_event(Xml::End(end))
+}
+
+/// Suite properties: the run's, then each test's budget, measurements and
+/// attempts (`<test name>.budget`, `.measured`, `.attempts`).
+fn suite_properties(run: &RunExtra, tests: &[&CtrfTest]) -> Vec<(String, String)> {
+    let mut props = vec![("leanvibe.schema".to_owned(), run.schema.max(1).to_string())];
+    if let Some(partition) = &run.partition {
+        props.push(("leanvibe.partition".into(), partition.to_string()));
+    }
+    if !run.merged_from.is_empty() {
+        props.push(("leanvibe.merged_from".into(), run.merged_from.join(",")));
+    }
+    props.push(("leanvibe.filtered_out".into(), run.filtered_out.to_string()));
+    props.push(("leanvibe.workers".into(), run.workers.to_string()));
+    for test in tests {
+        let Some(ours) = test.test_extra() else {
+            continue;
+        };
+        if !ours.budget.is_empty() {
+            props.push((format!("{}.budget", test.name), key_values(&ours.budget)));
+        }
+        let measured = measured_text(&ours);
+        if !measured.is_empty() {
+            props.push((format!("{}.measured", test.name), measured));
+        }
+        if ours.attempts > 1 {
+            props.push((format!("{}.attempts", test.name), ours.attempts.to_string()));
+        }
+    }
+    props
+}
+
+fn key_values(map: &serde_json::Map<String, serde_json::Value>) -> String {
+    map.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn measured_text(ours: &TestExtra) -> String {
+    let mut parts = Vec::new();
+    if let Some(stats) = &ours.stats {
+        parts.push(format!(
+            "runs={}, mean_ms={:.3}, p50_ms={:.3}, p95_ms={:.3}, p99_ms={:.3}, max_ms={:.3}",
+            stats.runs, stats.mean_ms, stats.p50_ms, stats.p95_ms, stats.p99_ms, stats.max_ms
+        ));
+    }
+    for key in ["peak_heap_bytes", "peak_rss_bytes"] {
+        if let Some(value) = ours.measurements.get(key) {
+            parts.push(format!("{key}={value}"));
+        }
+    }
+    parts.join(", ")
+}
+
+fn budget_text(ours: &TestExtra) -> String {
+    let mut text = String::new();
+    if !ours.budget.is_empty() {
+        text.push_str(&format!("\n\nbudget: {}", key_values(&ours.budget)));
+    }
+    let measured = measured_text(ours);
+    if !measured.is_empty() {
+        text.push_str(&format!("\nmeasured: {measured}"));
+    }
+    text
+}
+
+fn count_failures(tests: &[&CtrfTest]) -> (usize, usize) {
+    let mut failures = 0;
+    let mut errors = 0;
+    for test in tests.iter().filter(|t| t.status == CtrfStatus::Failed) {
+        let kind = test
+            .test_extra()
+            .and_then(|e| e.failure_kind)
+            .unwrap_or_default();
+        if is_error_kind(&kind) {
+            errors += 1
+        } else {
+            failures += 1
+        }
+    }
+    (failures, errors)
+}
+
+/// Milliseconds as JUnit seconds with three decimals (`SUREFIRE_TIME`).
+fn seconds(ms: u64) -> String {
+    format!("{}.{:03}", ms / 1000, ms % 1000)
+}
+
+fn joined(lines: &[String]) -> String {
+    if lines.is_empty() {
+        String::new()
+    } else {
+        lines.join("\n") + "\n"
+    }
+}
+
+/// An attribute value: one line, tabs and CRs as spaces (parsers would
+/// normalise them anyway), at most [`MESSAGE_ATTR_MAX`] bytes.
+fn attribute_text(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    let mut value: String = line
+        .chars()
+        .map(|c| if c == '\t' || c == '\r' { ' ' } else { c })
+        .collect();
+    if value.len() > MESSAGE_ATTR_MAX {
+        let mut cut = MESSAGE_ATTR_MAX;
+        while !value.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        value.truncate(cut);
+        value.push_str(" [...]");
+    }
+    value
+}

@@ -1,0 +1,299 @@
+//! Combines the CTRF reports of a sharded run (`--partition hash:1/3`, ...)
+//! into the report an unsharded run would have written.
+//!
+//! Each shard's report records its partition under `extra.leanvibe.partition`.
+//! The merge refuses, with a one-line message naming the culprit, reports from
+//! different binaries or partitionings, a shard given twice, a test that
+//! appears in two shards, and a missing shard. The JUnit file of the merge is
+//! rendered from the merged CTRF document ([`junit::write_file`](super::junit::write_file)).
+
+use super::collect::{summarize, tool};
+use super::ctrf::{CtrfEnvironment, CtrfReport, CtrfResults, EXTRA_KEY, RunExtra, SPEC_VERSION};
+use super::partition::Partition;
+use serde_json::Map;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// Why shard reports could not be merged.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MergeError {
+    /// A report could not be read or parsed.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Nothing was given, or a directory held no `*.ctrf.json`.
+    #[error("no CTRF reports found in the inputs given")]
+    Empty,
+    /// A report lacks our run data or partition, among several to merge.
+    #[error("{} is not a shard report (no extra.leanvibe.partition); only shards of one run can be merged", path.display())]
+    NotShard {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Reports of different test binaries.
+    #[error("{} is from binary `{second}` but {} is from `{first}`; merge one binary's shards at a time", second_path.display(), first_path.display())]
+    MixedBinaries {
+        /// First binary seen.
+        first: String,
+        /// Its report.
+        first_path: PathBuf,
+        /// The other binary.
+        second: String,
+        /// Its report.
+        second_path: PathBuf,
+    },
+    /// Shards of different partitionings (`hash` vs `count`, or 3 vs 4 shards).
+    #[error("{} is shard {second} but {} is shard {first}: not the same partitioning", second_path.display(), first_path.display())]
+    MixedPartitions {
+        /// First partition seen.
+        first: Partition,
+        /// Its report.
+        first_path: PathBuf,
+        /// The disagreeing one.
+        second: Partition,
+        /// Its report.
+        second_path: PathBuf,
+    },
+    /// The same shard given twice.
+    #[error("shard {partition} given twice: {} and {}", first.display(), second.display())]
+    DuplicateShard {
+        /// The shard.
+        partition: Partition,
+        /// One report.
+        first: PathBuf,
+        /// The other.
+        second: PathBuf,
+    },
+    /// One test reported by two shards.
+    #[error("shards overlap: test `{test}` is in {} and {}", first.display(), second.display())]
+    Overlap {
+        /// The test.
+        test: String,
+        /// One report.
+        first: PathBuf,
+        /// The other.
+        second: PathBuf,
+    },
+    /// A shard's report is missing.
+    #[error(
+        "shard {index} of {total} ({kind}:{index}/{total}) is missing: no report for it among the inputs"
+    )]
+    MissingShard {
+        /// Partition kind.
+        kind: String,
+        /// The missing shard, from 1.
+        index: u32,
+        /// Number of shards.
+        total: u32,
+    },
+}
+
+/// Expands directories to the `*.ctrf.json` files they contain (sorted);
+/// files are kept as given.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("suite.ctrf.json"), "{}").unwrap();
+/// std::fs::write(dir.path().join("suite.junit.xml"), "").unwrap();
+/// let found = leanvibe_test::report::merge::expand_inputs(&[dir.path().to_owned()]).unwrap();
+/// assert_eq!(found, vec![dir.path().join("suite.ctrf.json")]);
+/// ```
+pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, MergeError> {
+    let mut files = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let entries = std::fs::read_dir(input).map_err(|source| MergeError::Read {
+                path: input.clone(),
+                source,
+            })?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.to_string_lossy().ends_with(".ctrf.json"))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(input.clone());
+        }
+    }
+    Ok(files)
+}
+
+/// Reads every file and merges them ([`merge`]).
+///
+/// ```no_run
+/// use leanvibe_test::report::merge::merge_files;
+/// let merged = merge_files(&["shard1/suite.ctrf.json".into(), "shard2/suite.ctrf.json".into()])?;
+/// # Ok::<(), leanvibe_test::report::merge::MergeError>(())
+/// ```
+pub fn merge_files(paths: &[PathBuf]) -> Result<CtrfReport, MergeError> {
+    let reports = paths
+        .iter()
+        .map(|path| {
+            CtrfReport::read(path)
+                .map(|report| (path.clone(), report))
+                .map_err(|source| MergeError::Read {
+                    path: path.clone(),
+                    source,
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    merge(reports)
+}
+
+/// Merges shard reports, each with the path it came from (for messages).
+/// One report that is not a shard is returned as it is.
+///
+/// ```
+/// use leanvibe_test::report::merge::{merge, MergeError};
+/// assert!(matches!(merge(vec![]), Err(MergeError::Empty)));
+/// ```
+pub fn merge(reports: Vec<(PathBuf, CtrfReport)>) -> Result<CtrfReport, MergeError> {
+    if reports.is_empty() {
+        return Err(MergeError::Empty);
+    }
+    if reports.len() == 1 && reports[0].1.run_extra().and_then(|r| r.partition).is_none() {
+        return Ok(reports
+            .into_iter()
+            .next()
+            .map(|(_, r)| r)
+            .expect("one report"));
+    }
+
+    // Every report must be a shard of the same binary and partitioning.
+    let mut shards: Vec<(PathBuf, RunExtra, Partition, CtrfReport)> = Vec::new();
+    for (path, report) in reports {
+        let run = report.run_extra();
+        let Some((run, partition)) = run.and_then(|r| r.partition.clone().map(|p| (r, p))) else {
+            return Err(MergeError::NotShard { path });
+        };
+        if let Some((first_path, first, first_partition, _)) = shards.first() {
+            if first.binary != run.binary {
+                return Err(MergeError::MixedBinaries {
+                    first: first.binary.clone(),
+                    first_path: first_path.clone(),
+                    second: run.binary,
+                    second_path: path,
+                });
+            }
+            if first_partition.kind != partition.kind || first_partition.total != partition.total {
+                return Err(MergeError::MixedPartitions {
+                    first: first_partition.clone(),
+                    first_path: first_path.clone(),
+                    second: partition,
+                    second_path: path,
+                });
+            }
+        }
+        if let Some((other, ..)) = shards
+            .iter()
+            .find(|(_, _, p, _)| p.index == partition.index)
+        {
+            return Err(MergeError::DuplicateShard {
+                partition,
+                first: other.clone(),
+                second: path,
+            });
+        }
+        shards.push((path, run, partition, report));
+    }
+    shards.sort_by_key(|(_, _, p, _)| p.index);
+
+    let mut seen: HashMap<String, PathBuf> = HashMap::new();
+    for (path, _, _, report) in &shards {
+        for test in &report.results.tests {
+            if let Some(first) = seen.insert(test.name.clone(), path.clone()) {
+                return Err(MergeError::Overlap {
+                    test: test.name.clone(),
+                    first,
+                    second: path.clone(),
+                });
+            }
+        }
+    }
+    let (_, first_run, first_partition, first_report) = &shards[0];
+    for index in 1..=first_partition.total {
+        if !shards.iter().any(|(_, _, p, _)| p.index == index) {
+            return Err(MergeError::MissingShard {
+                kind: first_partition.kind.clone(),
+                index,
+                total: first_partition.total,
+            });
+        }
+    }
+
+    // A shard's filtered-out count includes the other shards' tests, so every
+    // shard sees the same total; the merge's filtered-out is that total less
+    // what all shards ran.
+    let total_tests = first_report.results.tests.len() as u64 + first_run.filtered_out;
+    let start = shards
+        .iter()
+        .map(|s| s.3.results.summary.start)
+        .min()
+        .unwrap_or(0);
+    let stop = shards
+        .iter()
+        .map(|s| s.3.results.summary.stop)
+        .max()
+        .unwrap_or(start);
+    let run = RunExtra {
+        schema: super::ctrf::EXTRA_SCHEMA,
+        binary: first_run.binary.clone(),
+        hostname: first_run.hostname.clone(),
+        partition: None,
+        filtered_out: total_tests.saturating_sub(seen.len() as u64),
+        workers: shards.iter().map(|s| s.1.workers).max().unwrap_or(0),
+        merged_from: shards.iter().map(|s| s.2.to_string()).collect(),
+    };
+    let os_platform = first_report
+        .results
+        .environment
+        .as_ref()
+        .and_then(|e| e.os_platform.clone());
+    let tests: Vec<_> = shards.into_iter().flat_map(|s| s.3.results.tests).collect();
+    let mut extra = Map::new();
+    extra.insert(
+        EXTRA_KEY.into(),
+        serde_json::to_value(&run).unwrap_or_default(),
+    );
+    Ok(CtrfReport {
+        report_format: "CTRF".into(),
+        spec_version: SPEC_VERSION.into(),
+        timestamp: Some(humantime::format_rfc3339_millis(SystemTime::now()).to_string()),
+        generated_by: Some(format!("leanvibe-report {}", env!("CARGO_PKG_VERSION"))),
+        results: CtrfResults {
+            tool: tool(),
+            summary: summarize(&tests, start, stop.max(start), 1),
+            tests,
+            environment: Some(CtrfEnvironment {
+                report_name: Some(run.binary.clone()),
+                os_platform,
+                shard_id: None,
+            }),
+        },
+        extra,
+    })
+}
+
+/// Default output names for a merged report in `dir`:
+/// `<binary>.junit.xml` and `<binary>.ctrf.json`.
+///
+/// ```
+/// # use leanvibe_test::report::merge::output_paths;
+/// let (junit, ctrf) = output_paths("out".as_ref(), "suite");
+/// assert_eq!(ctrf, std::path::Path::new("out/suite.ctrf.json"));
+/// # let _ = junit;
+/// ```
+pub fn output_paths(dir: &Path, binary: &str) -> (PathBuf, PathBuf) {
+    (
+        dir.join(format!("{binary}.junit.xml")),
+        dir.join(format!("{binary}.ctrf.json")),
+    )
+}

@@ -1,0 +1,561 @@
+//! Drives the report sinks with synthetic records through the `Event` API and
+//! checks the files against the JUnit XSD and the CTRF schema, with hostile
+//! output in every place a test can put text.
+
+use leanvibe_test::record::{Failure, FailureKind, Measurements, Outcome, Status, TestRecord};
+use leanvibe_test::registry::Budget;
+use leanvibe_test::report::ctrf::CtrfReport;
+use leanvibe_test::report::files::ReportPaths;
+use leanvibe_test::report::{Event, ReportOptions, Reporter, RunInfo, Summary, junit, merge};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::SystemTime;
+
+const XSD: &str = "/work/shared/reference/schemas/jenkins-xunit-junit-10.xsd";
+const CTRF_SCHEMA: &str = "/work/shared/reference/schemas/ctrf.schema.json";
+const AWS_KEY: &str = "AKIAIOSFODNN7EXAMPLE";
+const GH_TOKEN: &str = "ghp_R2d2C3poLuke0Leia1Han2Solo3Chewie4Yo";
+
+const ALL_KINDS: &[FailureKind] = &[
+    FailureKind::Panic,
+    FailureKind::Error,
+    FailureKind::ShouldPanic,
+    FailureKind::Timeout,
+    FailureKind::Crash,
+    FailureKind::BudgetTime,
+    FailureKind::BudgetMemory,
+    FailureKind::BudgetRss,
+    FailureKind::BudgetStats,
+    FailureKind::Setup,
+    FailureKind::Security,
+    FailureKind::Harness,
+];
+
+/// Everything a badly behaved test can print.
+fn hostile() -> Vec<u8> {
+    let mut bytes =
+        b"\x1b[1;31mred\x1b[0m \x1b]0;title\x07 \x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\ ".to_vec();
+    bytes.extend(0u8..0x20);
+    bytes.extend("\u{fffe}\u{ffff} ".as_bytes());
+    bytes.extend(b"\xff\xfe\xc3 ]]> </system-out> </failure> <![CDATA[ x ]]> & \"quoted\" ");
+    bytes
+        .extend(format!("aws {AWS_KEY} github {GH_TOKEN} password=\"Xk9#mQ2$vL7pZ\"\n").as_bytes());
+    bytes
+}
+
+fn record(name: &str, module: &str, status: Status, attempts: u32) -> TestRecord {
+    TestRecord {
+        name: name.into(),
+        module: module.into(),
+        file: "tests/suite.rs".into(),
+        line: 7,
+        tags: vec!["fast".into()],
+        kind: "unit".into(),
+        budget: Budget {
+            max_ms: Some(50.0),
+            p95_ms: Some(10.0),
+            ..Budget::NONE
+        },
+        outcome: Outcome {
+            status,
+            duration_ms: 12.5,
+            measurements: Measurements {
+                runs_ms: vec![3.0, 9.0, 12.0],
+                peak_heap_bytes: Some(4096),
+                peak_rss_bytes: None,
+                attempts,
+            },
+            extra: serde_json::from_str(
+                r#"{"perf":{"note":"\u001b[32mok\u001b[0m AKIAIOSFODNN7EXAMPLE"}}"#,
+            )
+            .unwrap(),
+        },
+        stdout: hostile(),
+        stderr: hostile(),
+    }
+}
+
+/// One failing test per kind (hostile message), a pass, a flaky pass, an
+/// ignored test, and one test with 5 MiB of output.
+fn hostile_records() -> Vec<TestRecord> {
+    let mut records = Vec::new();
+    for (i, kind) in ALL_KINDS.iter().enumerate() {
+        let message = format!(
+            "{} went wrong\n{}at tests/suite.rs:7:5",
+            kind.as_str(),
+            String::from_utf8_lossy(&hostile())
+        );
+        let module = if i % 2 == 0 { "" } else { "nested::deeper" };
+        records.push(record(
+            &format!("kind_{}", kind.as_str().replace('.', "_")),
+            module,
+            Status::Failed(Failure {
+                kind: *kind,
+                message,
+            }),
+            1,
+        ));
+    }
+    records.push(record("plain_pass", "unit", Status::Passed, 1));
+    records.push(record("flaky_pass", "unit", Status::Passed, 3));
+    records.push(record(
+        "ignored_one",
+        "unit",
+        Status::Ignored {
+            reason: Some(format!("later {AWS_KEY} \x1b[1m")),
+        },
+        1,
+    ));
+    let mut huge = record("huge_output", "unit", Status::Passed, 1);
+    huge.stdout = "0123456789abcdef".repeat(5 * 1024 * 1024 / 16).into_bytes();
+    huge.stdout.extend(hostile());
+    records.push(huge);
+    records
+}
+
+fn run_info(partition: Option<&str>, selected: usize, filtered_out: usize) -> RunInfo {
+    RunInfo {
+        binary_name: "suite".into(),
+        selected,
+        filtered_out,
+        started_at: SystemTime::now(),
+        partition: partition.map(str::to_owned),
+        workers: 2,
+    }
+}
+
+/// Runs `records` through the three file sinks of `dir`, as the runner does.
+fn run(dir: &Path, info: &RunInfo, records: &[TestRecord], options: &ReportOptions) -> ReportPaths {
+    let paths = ReportPaths::in_dir(dir, &info.binary_name);
+    let mut sinks = paths.reporters(options).unwrap();
+    let mut summary = Summary {
+        filtered_out: info.filtered_out,
+        ..Summary::default()
+    };
+    let mut emit = |event: Event<'_>| {
+        for sink in sinks.iter_mut() {
+            sink.on_event(&event).unwrap();
+        }
+    };
+    emit(Event::RunStarted(info));
+    for record in records {
+        emit(Event::TestStarted { name: &record.name });
+        emit(Event::TestFinished(record));
+        summary.count(record);
+    }
+    emit(Event::RunFinished {
+        summary: &summary,
+        elapsed_s: 0.5,
+    });
+    for sink in &sinks {
+        assert!(sink.written_path().is_some_and(Path::exists));
+    }
+    paths
+}
+
+/// Parses the XML with quick-xml and returns (testcases, failures, errors, skipped).
+fn parse_junit(path: &Path) -> (usize, usize, usize, usize) {
+    let text = std::fs::read_to_string(path).unwrap();
+    for c in text.chars() {
+        let legal = matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..='\u{10ffff}');
+        assert!(
+            legal,
+            "character U+{:04X} is not legal in XML 1.0",
+            c as u32
+        );
+    }
+    let mut reader = quick_xml::Reader::from_str(&text);
+    let mut counts = (0, 0, 0, 0);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)) => {
+                match e.name().as_ref() {
+                    b"testcase" => counts.0 += 1,
+                    b"failure" => counts.1 += 1,
+                    b"error" => counts.2 += 1,
+                    b"skipped" => counts.3 += 1,
+                    _ => {}
+                }
+            }
+            Ok(quick_xml::events::Event::Text(t)) => {
+                let raw = t.decode().expect("text decodes");
+                quick_xml::escape::unescape(&raw).expect("text unescapes");
+            }
+            Ok(_) => {}
+            Err(e) => panic!(
+                "{} does not parse at {}: {e}",
+                path.display(),
+                reader.buffer_position()
+            ),
+        }
+    }
+    counts
+}
+
+/// Validates with xmllint against the Jenkins XSD, when both are present.
+fn xmllint(path: &Path) {
+    if !Path::new(XSD).exists() {
+        println!("skip: XSD not found at {XSD}");
+        return;
+    }
+    let output = match Command::new("xmllint")
+        .args(["--noout", "--schema", XSD])
+        .arg(path)
+        .output()
+    {
+        Ok(output) => output,
+        Err(e) => {
+            println!("skip: xmllint not runnable ({e}); install libxml2-utils to validate");
+            return;
+        }
+    };
+    assert!(
+        output.status.success(),
+        "xmllint rejects {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Validates with the `jsonschema` crate against the CTRF schema.
+fn validate_ctrf(path: &Path) -> serde_json::Value {
+    let instance: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let Ok(schema) = std::fs::read(CTRF_SCHEMA) else {
+        println!("skip: CTRF schema not found at {CTRF_SCHEMA}");
+        return instance;
+    };
+    let schema: serde_json::Value = serde_json::from_slice(&schema).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{} is not valid CTRF:\n{}",
+        path.display(),
+        errors.join("\n")
+    );
+    instance
+}
+
+fn assert_no_secrets(path: &Path) {
+    let bytes = std::fs::read(path).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    for secret in [AWS_KEY, GH_TOKEN, "IOSFODNN7", "Luke0Leia", "Xk9#mQ2"] {
+        assert!(
+            !text.contains(secret),
+            "{secret} leaked into {}",
+            path.display()
+        );
+    }
+    assert!(!bytes.contains(&0x1b), "raw ESC in {}", path.display());
+    assert!(
+        !text.contains("\\u001b"),
+        "escaped ESC in {}",
+        path.display()
+    );
+}
+
+#[test]
+fn hostile_output_gives_valid_redacted_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = hostile_records();
+    let info = run_info(None, records.len(), 2);
+    let paths = run(dir.path(), &info, &records, &ReportOptions::default());
+
+    let (cases, failures, errors, skipped) = parse_junit(&paths.junit);
+    assert_eq!(cases, records.len());
+    assert_eq!(errors, 4, "crash, timeout, setup, harness are <error>");
+    assert_eq!(failures, ALL_KINDS.len() - 4);
+    assert_eq!(skipped, 1);
+    xmllint(&paths.junit);
+
+    let ctrf = validate_ctrf(&paths.ctrf);
+    let summary = &ctrf["results"]["summary"];
+    assert_eq!(summary["tests"], records.len());
+    assert_eq!(summary["failed"], ALL_KINDS.len());
+    assert_eq!(summary["passed"], 3);
+    assert_eq!(summary["skipped"], 1);
+    assert_eq!(summary["flaky"], 1);
+    let flaky = ctrf["results"]["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "flaky_pass")
+        .unwrap();
+    assert_eq!(flaky["flaky"], true);
+    assert_eq!(flaky["retries"], 2);
+    assert_eq!(flaky["extra"]["leanvibe"]["attempts"], 3);
+    let timeout = ctrf["results"]["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "kind_timeout")
+        .unwrap();
+    assert_eq!(timeout["extra"]["leanvibe"]["failureKind"], "timeout");
+    assert_eq!(timeout["extra"]["leanvibe"]["budget"]["max_ms"], 50.0);
+    assert_eq!(timeout["extra"]["leanvibe"]["stats"]["p95_ms"], 12.0);
+    assert_eq!(
+        timeout["suite"],
+        serde_json::json!(["suite", "nested", "deeper"])
+    );
+    assert!(
+        timeout["extra"]["perf"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("[REDACTED:aws-access-key]")
+    );
+
+    for path in [&paths.junit, &paths.ctrf, &paths.events] {
+        assert_no_secrets(path);
+    }
+    let xml = std::fs::read_to_string(&paths.junit).unwrap();
+    assert!(xml.contains("bytes elided: output over the 1 MiB cap"));
+    assert!(xml.contains("\\xff\\xfe\\xc3") && xml.contains("\\u{fffe}") && xml.contains("\\x07"));
+    assert!(xml.contains("]]&gt;") && xml.contains("&lt;/system-out&gt;"));
+    assert!(xml.contains("[REDACTED:github-token]"));
+    assert!(
+        xml.contains(r#"classname="suite""#),
+        "root tests use the binary name"
+    );
+    assert!(xml.contains("[leanvibe-test] flaky: passed on attempt 3"));
+    // Two 1 MiB outputs for the 5 MiB test, plus small ones: well under 5 MiB.
+    assert!(std::fs::metadata(&paths.junit).unwrap().len() < 4 * 1024 * 1024);
+
+    for line in std::fs::read_to_string(&paths.events).unwrap().lines() {
+        serde_json::from_str::<serde_json::Value>(line).unwrap();
+    }
+}
+
+#[test]
+fn no_redact_keeps_secrets_but_still_sanitises() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = vec![record(
+        "leaky",
+        "",
+        Status::Failed(Failure {
+            kind: FailureKind::Panic,
+            message: format!("{AWS_KEY}\u{7}"),
+        }),
+        1,
+    )];
+    let options = ReportOptions {
+        redact: false,
+        ..ReportOptions::default()
+    };
+    let paths = run(dir.path(), &run_info(None, 1, 0), &records, &options);
+    let xml = std::fs::read_to_string(&paths.junit).unwrap();
+    assert!(xml.contains(AWS_KEY));
+    assert!(xml.contains("\\x07"));
+    parse_junit(&paths.junit);
+    xmllint(&paths.junit);
+    validate_ctrf(&paths.ctrf);
+}
+
+#[test]
+fn killed_run_leaves_a_readable_event_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("suite.events.jsonl");
+    let records = hostile_records();
+    let info = run_info(None, records.len(), 0);
+    {
+        let mut sink = leanvibe_test::report::events::EventsReporter::new(
+            path.clone(),
+            ReportOptions::default(),
+        )
+        .unwrap();
+        sink.on_event(&Event::RunStarted(&info)).unwrap();
+        for record in &records[..3] {
+            sink.on_event(&Event::TestStarted { name: &record.name })
+                .unwrap();
+            sink.on_event(&Event::TestFinished(record)).unwrap();
+        }
+        sink.on_event(&Event::TestStarted {
+            name: &records[3].name,
+        })
+        .unwrap();
+        // Dropped here without RunFinished, as if the harness were killed.
+    }
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1 + 3 * 2 + 1);
+    assert_eq!(lines[0]["type"], "suite");
+    assert_eq!(lines[0]["event"], "started");
+    assert_eq!(lines[0]["test_count"], records.len());
+    assert_eq!(lines[2]["type"], "test");
+    assert_eq!(lines[2]["event"], "failed");
+    assert_eq!(lines[2]["failure_kind"], "panic");
+    assert_eq!(lines[7]["event"], "started");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["event"] != "ok" || l["type"] != "suite")
+    );
+    assert_no_secrets(&path);
+}
+
+/// Writes a shard's reports for `records` into `dir`.
+fn shard(dir: &Path, partition: &str, records: &[TestRecord], total: usize) -> PathBuf {
+    let info = run_info(Some(partition), records.len(), total - records.len());
+    run(dir, &info, records, &ReportOptions::default()).ctrf
+}
+
+fn names(report: &CtrfReport) -> Vec<String> {
+    let mut names: Vec<String> = report
+        .results
+        .tests
+        .iter()
+        .map(|t| t.name.clone())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn shards_merge_into_the_unsharded_run() {
+    let root = tempfile::tempdir().unwrap();
+    let records = hostile_records();
+    let total = records.len() + 1; // one more filtered out by name in every run
+    let whole = run(
+        &root.path().join("whole"),
+        &run_info(None, records.len(), 1),
+        &records,
+        &ReportOptions::default(),
+    );
+    let whole = CtrfReport::read(&whole.ctrf).unwrap();
+
+    let (odd, even): (Vec<_>, Vec<_>) = records
+        .iter()
+        .cloned()
+        .enumerate()
+        .partition(|(i, _)| i % 2 == 1);
+    let odd: Vec<_> = odd.into_iter().map(|(_, r)| r).collect();
+    let even: Vec<_> = even.into_iter().map(|(_, r)| r).collect();
+    let one = shard(&root.path().join("s1"), "hash:1/2", &even, total);
+    let two = shard(&root.path().join("s2"), "hash:2/2", &odd, total);
+
+    let merged = merge::merge_files(&[two.clone(), one.clone()]).unwrap();
+    assert_eq!(names(&merged), names(&whole));
+    let (m, w) = (&merged.results.summary, &whole.results.summary);
+    assert_eq!(
+        (m.tests, m.passed, m.failed, m.skipped, m.flaky),
+        (w.tests, w.passed, w.failed, w.skipped, w.flaky)
+    );
+    let run = merged.run_extra().unwrap();
+    assert_eq!(run.filtered_out, 1);
+    assert_eq!(run.merged_from, ["hash:1/2", "hash:2/2"]);
+    assert!(run.partition.is_none());
+
+    // The CLI writes both files, valid and with the unsharded run's counts.
+    let out = root.path().join("merged");
+    let status = Command::new(env!("CARGO_BIN_EXE_leanvibe-report"))
+        .arg("merge")
+        .arg(root.path().join("s1"))
+        .arg(root.path().join("s2"))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    assert!(String::from_utf8_lossy(&status.stdout).starts_with("reports: "));
+    let junit_path = out.join("suite.junit.xml");
+    let ctrf = validate_ctrf(&out.join("suite.ctrf.json"));
+    assert_eq!(ctrf["results"]["summary"]["tests"], records.len());
+    let (cases, failures, errors, skipped) = parse_junit(&junit_path);
+    assert_eq!(
+        (cases, failures + errors, skipped),
+        (records.len(), ALL_KINDS.len(), 1)
+    );
+    xmllint(&junit_path);
+    let xml = std::fs::read_to_string(&junit_path).unwrap();
+    assert!(xml.contains(r#"<property name="leanvibe.merged_from" value="hash:1/2,hash:2/2"/>"#));
+
+    // Rendering the merge directly agrees with the CLI's file.
+    let mut direct = Vec::new();
+    junit::render(&merged, &mut direct).unwrap();
+    assert_eq!(parse_counts(&direct), (cases, failures, errors, skipped));
+}
+
+fn parse_counts(xml: &[u8]) -> (usize, usize, usize, usize) {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), xml).unwrap();
+    parse_junit(file.path())
+}
+
+#[test]
+fn overlapping_shards_are_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let records = hostile_records();
+    let total = records.len();
+    let one = shard(&root.path().join("s1"), "hash:1/2", &records[..5], total);
+    let two = shard(&root.path().join("s2"), "hash:2/2", &records[4..], total);
+    let err = merge::merge_files(&[one, two]).unwrap_err();
+    assert!(matches!(err, merge::MergeError::Overlap { .. }), "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains(&format!("test `{}`", records[4].name)),
+        "{message}"
+    );
+    assert!(!message.contains('\n'));
+
+    let output = Command::new(env!("CARGO_BIN_EXE_leanvibe-report"))
+        .args(["merge", "--ctrf"])
+        .arg(root.path().join("out.json"))
+        .arg(root.path().join("s1"))
+        .arg(root.path().join("s2"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("leanvibe-report: error: shards overlap"),
+        "{stderr}"
+    );
+    assert!(!root.path().join("out.json").exists());
+}
+
+#[test]
+fn missing_shard_is_named() {
+    let root = tempfile::tempdir().unwrap();
+    let records = hostile_records();
+    let total = records.len();
+    let one = shard(&root.path().join("s1"), "hash:1/3", &records[..4], total);
+    let three = shard(&root.path().join("s3"), "hash:3/3", &records[8..], total);
+    let err = merge::merge_files(&[one.clone(), three]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            merge::MergeError::MissingShard {
+                index: 2,
+                total: 3,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("shard 2 of 3"), "{err}");
+
+    let again = merge::merge_files(&[one.clone(), one.clone()]).unwrap_err();
+    assert!(
+        matches!(again, merge::MergeError::DuplicateShard { .. }),
+        "{again}"
+    );
+
+    let other = shard(&root.path().join("c2"), "count:2/3", &records[4..8], total);
+    let mixed = merge::merge_files(&[one, other]).unwrap_err();
+    assert!(
+        matches!(mixed, merge::MergeError::MixedPartitions { .. }),
+        "{mixed}"
+    );
+}
