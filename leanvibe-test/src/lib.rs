@@ -35,6 +35,7 @@
 //! `cargo test`, `cargo nextest run` and rust-analyzer's "Run test" all work;
 //! the command line is libtest's (see the README for the full reference).
 
+pub mod plugin;
 pub mod record;
 pub mod registry;
 pub mod report;
@@ -75,6 +76,10 @@ pub use tokio;
 /// use leanvibe_test::prelude::*;
 /// ```
 pub mod prelude {
+    pub use crate::plugin::{
+        ErrorCode, HarnessError, Plugin, PluginConfig, PluginError, PluginHarness, Task,
+        TaskResult, async_trait,
+    };
     pub use crate::plugin_test;
 }
 
