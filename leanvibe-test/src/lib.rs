@@ -39,6 +39,7 @@ pub mod plugin;
 pub mod record;
 pub mod registry;
 pub mod report;
+pub mod service;
 
 pub mod harness;
 mod measure;

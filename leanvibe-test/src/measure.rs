@@ -8,10 +8,7 @@
 use std::sync::Mutex;
 use std::time::Instant;
 
-static WINDOW: Mutex<Window> = Mutex::new(Window {
-    start: None,
-    end: None,
-});
+static WINDOW: Mutex<Window> = Mutex::new(Window { start: None, end: None });
 
 #[derive(Clone, Copy)]
 struct Window {
@@ -22,9 +19,7 @@ struct Window {
 fn window() -> std::sync::MutexGuard<'static, Window> {
     // A test that panicked while we held the lock cannot have left the
     // window in a broken state: it is two plain values.
-    WINDOW
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    WINDOW.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Marks the start of the user's code for the current run.
@@ -39,10 +34,7 @@ pub(crate) fn body_finished() {
 
 /// Clears the window before a run.
 pub(crate) fn reset() {
-    *window() = Window {
-        start: None,
-        end: None,
-    };
+    *window() = Window { start: None, end: None };
 }
 
 /// Wall time of the last run in milliseconds. A body that never marked its
