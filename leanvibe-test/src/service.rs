@@ -134,8 +134,10 @@ impl ServiceBuilder {
     }
 
     /// Starts the service on a free loopback port and blocks until it is
-    /// ready (a few milliseconds for redis; call it before entering async
-    /// code, or through `spawn_blocking`, if that matters).
+    /// ready (a few milliseconds for redis, so calling it from an async test
+    /// is fine). Start it on the test's own thread, not in `spawn_blocking`
+    /// or a helper thread: on Linux the service is killed when the thread
+    /// that started it exits (so it never outlives a killed test process).
     ///
     /// Errors: [`ServiceError::NotInstalled`] when the program is not found;
     /// [`ServiceError::FailedToStart`] (with the log's last lines) when it

@@ -29,8 +29,10 @@ use tokio::net::TcpStream;
 /// The `fetch` client of one plugin instance.
 #[derive(Debug, Clone)]
 pub struct Api {
-    /// `host[:port]`, no user info.
+    /// `host[:port]`, no user info: the `Host` header and the URL's authority.
     authority: String,
+    /// `host:port`, the port defaulting to 80: what to connect to.
+    connect_to: String,
     /// The base URL's path without its trailing `/` (`""` for the root).
     base_path: String,
     timeout: Duration,
@@ -70,8 +72,14 @@ impl Api {
         if uri.query().is_some() || base_url.contains('#') {
             return Err(bad("must not have a query or fragment"));
         }
+        let connect_to = format!(
+            "{}:{}",
+            authority.host(),
+            authority.port_u16().unwrap_or(80)
+        );
         Ok(Self {
             authority: authority.as_str().to_owned(),
+            connect_to,
             base_path: uri.path().trim_end_matches('/').to_owned(),
             timeout,
             max_body_bytes,
@@ -137,7 +145,7 @@ impl Api {
         let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
         let upstream = |what: String| PluginError::new(ErrorCode::ExternalServiceError, what);
 
-        let stream = TcpStream::connect(&self.authority).await.map_err(|e| {
+        let stream = TcpStream::connect(&self.connect_to).await.map_err(|e| {
             upstream(format!(
                 "could not connect to the API at {}: {e}",
                 self.authority
