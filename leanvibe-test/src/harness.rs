@@ -1,8 +1,23 @@
-//! The entry point: read the command line, then list, run in-process, or run
-//! a worker pool.
+//! The entry point: read the command line, then list the tests, or run them.
+
+use crate::cli::{Args, Format};
+use crate::config::{self, Config, Profile};
+use crate::plan::{self, Plan};
+use crate::registry;
+use crate::report::console::{self, Console, ConsoleOptions};
+use crate::report::{Reporter, RunInfo};
+use crate::runner::{self, Dispatch, RunSettings, worker};
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::time::{Duration, SystemTime};
 
 /// How a harness run ended. Call [`Conclusion::exit`] to end the process with
 /// libtest's exit code.
+///
+/// ```no_run
+/// // What `leanvibe_test::main!()` expands to, in effect:
+/// leanvibe_test::harness::run().exit();
+/// ```
 #[must_use = "a conclusion carries the exit code"]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Conclusion {
@@ -13,11 +28,152 @@ pub struct Conclusion {
 impl Conclusion {
     /// Ends the process with [`exit_code`](Conclusion::exit_code).
     pub fn exit(self) -> ! {
+        let _ = std::io::stdout().flush();
         std::process::exit(self.exit_code)
     }
 }
 
-/// Runs the harness with the process's arguments.
+/// Runs the harness with the process's arguments. In a worker process (one
+/// the harness started) this runs the worker loop instead and never returns.
 pub fn run() -> Conclusion {
-    todo!()
+    if let Some(protocol) = worker::worker_protocol() {
+        worker::worker_main(&protocol);
+    }
+    run_with_args(std::env::args_os())
+}
+
+/// Runs the harness with the given arguments (the first is the program name).
+pub fn run_with_args<I, T>(argv: I) -> Conclusion
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let exit_code = match Args::parse_from_iter(argv) {
+        Ok(args) => run_args(&args),
+        Err(e) if e.is_help => {
+            print!("{}", e.message);
+            0
+        }
+        Err(e) => {
+            eprintln!("{}", e.message);
+            101
+        }
+    };
+    Conclusion { exit_code }
+}
+
+fn run_args(args: &Args) -> i32 {
+    let cases: Vec<_> = registry::all().collect();
+    let plan = plan::select(&cases, args);
+    if args.list {
+        return list(&plan, args);
+    }
+    let manifest_dir = cases.first().map(|case| Path::new(case.manifest_dir));
+    let settings = match settings(args, &plan, manifest_dir) {
+        Ok(settings) => settings,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return 101;
+        }
+    };
+    let info = RunInfo {
+        binary_name: binary_name(),
+        selected: plan.tests.len(),
+        filtered_out: plan.filtered_out,
+        started_at: SystemTime::now(),
+        partition: args.partition.map(|p| p.to_string()),
+        workers: if settings.in_process {
+            0
+        } else {
+            settings.workers
+        },
+    };
+    let console = Console::new(ConsoleOptions {
+        format: args.effective_format(),
+        color: console::use_color(args.color),
+        show_output: args.show_output,
+        progress: !args.nocapture && std::io::stderr().is_terminal(),
+        show_budgets: args.show_budgets,
+        output_cap: 1 << 20,
+    });
+    let reporters: Vec<Box<dyn Reporter + Send>> = vec![Box::new(console)];
+    runner::run(
+        &plan,
+        &settings,
+        info,
+        Dispatch::new(reporters, plan.filtered_out),
+    )
+}
+
+/// `--list`: libtest's `name: test` lines; the pretty format adds a count.
+fn list(plan: &Plan, args: &Args) -> i32 {
+    let mut out = std::io::stdout().lock();
+    for test in &plan.tests {
+        let _ = writeln!(out, "{}: test", test.name);
+    }
+    if args.effective_format() == Format::Pretty {
+        let n = plan.tests.len();
+        let noun = if n == 1 { "test" } else { "tests" };
+        if n != 0 {
+            let _ = writeln!(out);
+        }
+        let _ = writeln!(out, "{n} {noun}, 0 benchmarks");
+    }
+    0
+}
+
+/// Resolves the run's settings. Precedence, highest first: the test's own
+/// attribute, the command line, the environment, the profile, the default.
+fn settings(args: &Args, plan: &Plan, manifest_dir: Option<&Path>) -> Result<RunSettings, String> {
+    let profile = match manifest_dir {
+        Some(dir) => {
+            let config = Config::load(dir).map_err(|e| e.to_string())?;
+            config
+                .profile(&config::profile_name(args.profile.as_deref()))
+                .map_err(|e| e.to_string())?
+        }
+        None => Profile::default(),
+    };
+    let runnable = plan.tests.iter().filter(|t| t.run).count();
+    let under_nextest = std::env::var_os("NEXTEST").is_some();
+    let workers = args
+        .test_threads
+        .or(profile.test_threads.map(usize::from))
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    Ok(RunSettings {
+        workers,
+        capture: !args.nocapture,
+        in_process: args.in_process || under_nextest || runnable <= 1,
+        default_timeout: default_timeout(profile.timeout_ms)?,
+        profile,
+    })
+}
+
+/// `LEANVIBE_TIMEOUT_MS`, else the profile's `timeout_ms`, else 60 s.
+fn default_timeout(profile: Option<u64>) -> Result<Duration, String> {
+    match std::env::var("LEANVIBE_TIMEOUT_MS") {
+        Err(_) => Ok(Duration::from_millis(profile.unwrap_or(60_000))),
+        Ok(value) => match value.trim().parse::<u64>() {
+            Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
+            _ => Err(format!(
+                "LEANVIBE_TIMEOUT_MS must be a whole number of milliseconds above 0, got `{value}`"
+            )),
+        },
+    }
+}
+
+/// `suite` for `target/debug/deps/suite-0123abcd`: the test target's name.
+fn binary_name() -> String {
+    let exe = std::env::current_exe().ok();
+    let stem = exe
+        .as_deref()
+        .and_then(|p| p.file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "tests".into());
+    match stem.rsplit_once('-') {
+        Some((name, hash)) if hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()) => {
+            name.to_string()
+        }
+        _ => stem,
+    }
 }

@@ -63,6 +63,8 @@ where
         builder.worker_threads(n);
     }
     builder.enable_all();
+    // Workers' unflushed heap batches still count towards the test's peak.
+    builder.on_thread_stop(crate::budget::alloc::flush_thread);
     if config.start_paused {
         builder.start_paused(true);
     }
@@ -75,6 +77,20 @@ where
     measure::body_finished();
     drop(runtime);
     result
+}
+
+/// Panic payload that marks a fixture failure: the harness reports it as a
+/// setup error (`FailureKind::Setup`), distinct from the test failing.
+#[derive(Debug, Clone)]
+pub struct SetupFailure {
+    /// Which fixture failed and why.
+    pub message: String,
+}
+
+/// Ends the current test as a setup error. Generated fixture code calls this
+/// when a fixture panics or returns `Err`.
+pub fn fail_setup(message: String) -> ! {
+    std::panic::resume_unwind(Box::new(SetupFailure { message }))
 }
 
 /// The body of `leanvibe_test::main!()`: runs the harness and exits with its code.

@@ -1,1 +1,374 @@
-//! libtest-style console output.
+//! libtest-style console output: `test name ... ok` lines (or terse dots),
+//! the failures section with captured output, and libtest's summary line.
+//! A live progress line goes to stderr when it is a terminal.
+
+use super::{Event, Reporter, RunInfo, Summary};
+use crate::cli::Format;
+use crate::record::{FailureKind, Status, TestRecord};
+use std::io::{self, IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+/// How the console prints.
+#[derive(Debug, Clone)]
+pub struct ConsoleOptions {
+    /// `pretty` or `terse`.
+    pub format: Format,
+    /// Use ANSI colours.
+    pub color: bool,
+    /// Show captured output of passing tests too (`--show-output`).
+    pub show_output: bool,
+    /// Draw a live progress line on stderr (a terminal, and not `--nocapture`).
+    pub progress: bool,
+    /// Show the tests closest to their budgets at the end.
+    pub show_budgets: bool,
+    /// Captured output shown per stream and test, head and tail kept.
+    pub output_cap: usize,
+}
+
+/// Prints a run the way libtest does.
+///
+/// ```
+/// use leanvibe_test::report::console::{Console, ConsoleOptions};
+/// use leanvibe_test::cli::Format;
+/// let console = Console::new(ConsoleOptions {
+///     format: Format::Pretty, color: false, show_output: false,
+///     progress: false, show_budgets: false, output_cap: 1 << 20,
+/// });
+/// ```
+pub struct Console {
+    options: ConsoleOptions,
+    out: io::Stdout,
+    total: usize,
+    done: usize,
+    failed_so_far: usize,
+    terse_column: usize,
+    failures: Vec<TestRecord>,
+    successes_with_output: Vec<TestRecord>,
+    flaky: Vec<TestRecord>,
+    near_budget: Vec<(f64, String)>,
+    started: Instant,
+    progress_drawn: bool,
+    last_draw: Option<Instant>,
+    running: Option<String>,
+}
+
+/// libtest's terse format breaks its line of dots every 88 tests.
+const TERSE_WIDTH: usize = 88;
+
+impl Console {
+    /// A console reporter writing to standard output.
+    pub fn new(options: ConsoleOptions) -> Console {
+        Console {
+            options,
+            out: io::stdout(),
+            total: 0,
+            done: 0,
+            failed_so_far: 0,
+            terse_column: 0,
+            failures: Vec::new(),
+            successes_with_output: Vec::new(),
+            flaky: Vec::new(),
+            near_budget: Vec::new(),
+            started: Instant::now(),
+            progress_drawn: false,
+            last_draw: None,
+            running: None,
+        }
+    }
+
+    fn paint(&self, text: &str, color: &str) -> String {
+        if self.options.color {
+            format!("\x1b[{color}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn run_started(&mut self, info: &RunInfo) -> io::Result<()> {
+        self.total = info.selected;
+        self.started = Instant::now();
+        let noun = if info.selected == 1 { "test" } else { "tests" };
+        match self.options.format {
+            Format::Pretty => writeln!(self.out, "\nrunning {} {noun}", info.selected),
+            Format::Terse => writeln!(self.out, "\nrunning {} {noun}", info.selected),
+        }
+    }
+
+    fn test_finished(&mut self, record: &TestRecord) -> io::Result<()> {
+        self.clear_progress();
+        self.done += 1;
+        let (word, color, terse) = match &record.outcome.status {
+            Status::Passed => ("ok".to_string(), "32", '.'),
+            Status::Failed(_) => ("FAILED".to_string(), "31", 'F'),
+            Status::Ignored {
+                reason: Some(reason),
+            } => (format!("ignored, {reason}"), "33", 'i'),
+            Status::Ignored { reason: None } => ("ignored".to_string(), "33", 'i'),
+        };
+        match self.options.format {
+            Format::Pretty => {
+                let word = self.paint(&word, color);
+                let flaky = if record.is_flaky() {
+                    format!(
+                        " (flaky: passed on attempt {})",
+                        record.outcome.measurements.attempts
+                    )
+                } else {
+                    String::new()
+                };
+                writeln!(self.out, "test {} ... {word}{flaky}", record.name)?;
+            }
+            Format::Terse => {
+                let mark = self.paint(&terse.to_string(), color);
+                write!(self.out, "{mark}")?;
+                self.terse_column += 1;
+                if self.terse_column.is_multiple_of(TERSE_WIDTH) {
+                    writeln!(self.out, " {}/{}", self.terse_column, self.total)?;
+                }
+            }
+        }
+        if let Some(ratio) = budget_ratio(record) {
+            self.near_budget.push((ratio, budget_line(record)));
+        }
+        if record.is_flaky() {
+            self.flaky.push(record.clone());
+        }
+        match &record.outcome.status {
+            Status::Failed(_) => {
+                self.failed_so_far += 1;
+                self.failures.push(record.clone());
+            }
+            Status::Passed if self.options.show_output => {
+                self.successes_with_output.push(record.clone())
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn run_finished(&mut self, summary: &Summary, elapsed_s: f64) -> io::Result<()> {
+        self.clear_progress();
+        if self.options.format == Format::Terse && !self.terse_column.is_multiple_of(TERSE_WIDTH) {
+            writeln!(self.out)?;
+        }
+        if !self.successes_with_output.is_empty() {
+            writeln!(self.out, "\nsuccesses:\n")?;
+            for record in std::mem::take(&mut self.successes_with_output) {
+                self.write_output(&record)?;
+                self.successes_with_output.push(record);
+            }
+            writeln!(self.out, "\nsuccesses:")?;
+            for record in &self.successes_with_output {
+                writeln!(self.out, "    {}", record.name)?;
+            }
+        }
+        if !self.failures.is_empty() {
+            writeln!(self.out, "\nfailures:\n")?;
+            for record in std::mem::take(&mut self.failures) {
+                self.write_output(&record)?;
+                self.write_failure(&record)?;
+                self.failures.push(record);
+            }
+            writeln!(self.out, "\nfailures:")?;
+            for record in &self.failures {
+                writeln!(self.out, "    {}", record.name)?;
+            }
+        }
+        if !self.flaky.is_empty() {
+            writeln!(self.out, "\nflaky (passed after a retry):")?;
+            for record in &self.flaky {
+                let attempts = record.outcome.measurements.attempts;
+                writeln!(self.out, "    {} (attempt {attempts})", record.name)?;
+            }
+        }
+        let show_budgets = self.options.show_budgets
+            || (self.options.format == Format::Pretty && !self.near_budget.is_empty());
+        if show_budgets && !self.near_budget.is_empty() {
+            self.near_budget.sort_by(|a, b| b.0.total_cmp(&a.0));
+            writeln!(self.out, "\nclosest to budget:")?;
+            for (_, line) in self.near_budget.iter().take(10) {
+                writeln!(self.out, "    {line}")?;
+            }
+        }
+        let verdict = if summary.failed == 0 {
+            self.paint("ok", "32")
+        } else {
+            self.paint("FAILED", "31")
+        };
+        writeln!(
+            self.out,
+            "\ntest result: {verdict}. {} passed; {} failed; {} ignored; 0 measured; {} filtered out; finished in {elapsed_s:.2}s\n",
+            summary.passed, summary.failed, summary.ignored, summary.filtered_out
+        )?;
+        self.out.flush()
+    }
+
+    fn write_output(&mut self, record: &TestRecord) -> io::Result<()> {
+        for (stream, bytes) in [("stdout", &record.stdout), ("stderr", &record.stderr)] {
+            if bytes.is_empty() {
+                continue;
+            }
+            writeln!(self.out, "---- {} {stream} ----", record.name)?;
+            let shown = cap_for_console(bytes, self.options.output_cap);
+            self.out.write_all(&shown)?;
+            if !shown.ends_with(b"\n") {
+                writeln!(self.out)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn write_failure(&mut self, record: &TestRecord) -> io::Result<()> {
+        let Status::Failed(failure) = &record.outcome.status else {
+            return Ok(());
+        };
+        // The panic hook already printed a panic into the captured stderr.
+        if failure.kind == FailureKind::Panic && !record.stderr.is_empty() {
+            return Ok(());
+        }
+        writeln!(
+            self.out,
+            "---- {} failure ({}) ----",
+            record.name,
+            failure.kind.as_str()
+        )?;
+        writeln!(self.out, "{}", failure.message)?;
+        writeln!(self.out)
+    }
+
+    fn draw_progress(&mut self) {
+        if !self.options.progress {
+            return;
+        }
+        let now = Instant::now();
+        let due = self
+            .last_draw
+            .is_none_or(|t| now - t >= Duration::from_millis(100));
+        if now - self.started < Duration::from_millis(500) || !due {
+            return;
+        }
+        self.last_draw = Some(now);
+        let running = self.running.as_deref().unwrap_or("");
+        let failed = if self.failed_so_far > 0 {
+            format!(", {} failed", self.failed_so_far)
+        } else {
+            String::new()
+        };
+        let _ = self.out.flush();
+        let line = format!("[{}/{}{failed}] {running}", self.done, self.total);
+        let line: String = line
+            .chars()
+            .take(terminal_width().saturating_sub(1))
+            .collect();
+        let _ = write!(io::stderr(), "\r\x1b[2K{line}");
+        self.progress_drawn = true;
+    }
+
+    fn clear_progress(&mut self) {
+        if self.progress_drawn {
+            let _ = write!(io::stderr(), "\r\x1b[2K");
+            self.progress_drawn = false;
+        }
+    }
+}
+
+impl Reporter for Console {
+    fn on_event(&mut self, event: &Event<'_>) -> io::Result<()> {
+        match event {
+            Event::RunStarted(info) => self.run_started(info),
+            Event::TestStarted { name } => {
+                self.running = Some(name.to_string());
+                self.draw_progress();
+                Ok(())
+            }
+            Event::TestFinished(record) => {
+                self.test_finished(record)?;
+                self.draw_progress();
+                Ok(())
+            }
+            Event::RunFinished { summary, elapsed_s } => self.run_finished(summary, *elapsed_s),
+        }
+    }
+}
+
+/// Whether to colour, from `--color` and the environment.
+///
+/// ```
+/// use leanvibe_test::cli::ColorChoice;
+/// assert!(!leanvibe_test::report::console::use_color(ColorChoice::Never));
+/// assert!(leanvibe_test::report::console::use_color(ColorChoice::Always));
+/// ```
+pub fn use_color(choice: crate::cli::ColorChoice) -> bool {
+    use crate::cli::ColorChoice;
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none() && io::stdout().is_terminal(),
+    }
+}
+
+/// The larger of measured/limit over the time and heap budgets a test had.
+fn budget_ratio(record: &TestRecord) -> Option<f64> {
+    let m = &record.outcome.measurements;
+    let time = record
+        .budget
+        .max_ms
+        .zip(m.runs_ms.iter().copied().reduce(f64::max))
+        .map(|(limit, worst)| worst / limit);
+    let heap = record
+        .budget
+        .max_heap_bytes
+        .zip(m.peak_heap_bytes)
+        .map(|(limit, peak)| peak as f64 / limit as f64);
+    match (time, heap) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// `handles_task  41.8/50 ms  62.0/80 MiB`.
+fn budget_line(record: &TestRecord) -> String {
+    let m = &record.outcome.measurements;
+    let mut line = record.name.clone();
+    if let (Some(limit), Some(worst)) = (
+        record.budget.max_ms,
+        m.runs_ms.iter().copied().reduce(f64::max),
+    ) {
+        line.push_str(&format!("  {worst:.1}/{limit} ms"));
+    }
+    if let (Some(limit), Some(peak)) = (record.budget.max_heap_bytes, m.peak_heap_bytes) {
+        const MIB: f64 = 1024.0 * 1024.0;
+        line.push_str(&format!(
+            "  {:.1}/{} MiB",
+            peak as f64 / MIB,
+            limit as f64 / MIB
+        ));
+    }
+    line
+}
+
+/// Head and tail of an output flood, with a note of what was left out.
+fn cap_for_console(bytes: &[u8], cap: usize) -> std::borrow::Cow<'_, [u8]> {
+    if bytes.len() <= cap {
+        return bytes.into();
+    }
+    let half = cap / 2;
+    let mut shown = bytes[..half].to_vec();
+    shown.extend_from_slice(
+        format!(
+            "\n[... {} bytes elided: output over the {} byte cap ...]\n",
+            bytes.len() - 2 * half,
+            cap
+        )
+        .as_bytes(),
+    );
+    shown.extend_from_slice(&bytes[bytes.len() - half..]);
+    shown.into()
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
+}

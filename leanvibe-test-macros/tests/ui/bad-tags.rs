@@ -1,0 +1,6 @@
+use leanvibe_test::plugin_test;
+
+#[plugin_test(tags = ["net", "", "net", slow])]
+fn tagged() {}
+
+fn main() {}

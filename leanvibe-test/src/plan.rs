@@ -1,0 +1,283 @@
+//! Which tests run: libtest's selection (filters, `--exact`, `--skip`,
+//! `--ignored`, `--include-ignored`), then nextest's `--partition`, in name
+//! order.
+
+use crate::cli::Args;
+use crate::registry::{Ignore, TestCase};
+use std::fmt;
+use std::str::FromStr;
+
+/// One selected test.
+#[derive(Debug, Clone)]
+pub struct PlannedTest {
+    /// Full name, as listed and reported.
+    pub name: String,
+    /// Position in the registry, the same in every process of this binary:
+    /// what the harness sends a worker.
+    pub registry_index: usize,
+    /// The registered test.
+    pub case: &'static TestCase,
+    /// Whether it runs, or is reported as ignored without running.
+    pub run: bool,
+}
+
+/// The selected tests, sorted by name, and how many were filtered out.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// Selected tests in name order.
+    pub tests: Vec<PlannedTest>,
+    /// Tests removed by filters, `--skip`, `--ignored` or the partition.
+    pub filtered_out: usize,
+}
+
+/// Selects from `cases` (in registry order) as libtest would with `args`.
+///
+/// ```
+/// use leanvibe_test::{cli::Args, plan};
+/// let args = Args::parse_from_iter(["suite", "nothing-matches-this"]).unwrap();
+/// let plan = plan::select(&[], &args);
+/// assert!(plan.tests.is_empty());
+/// ```
+pub fn select(cases: &[&'static TestCase], args: &Args) -> Plan {
+    let matches = |name: &str, pattern: &str| {
+        if args.exact {
+            name == pattern
+        } else {
+            name.contains(pattern)
+        }
+    };
+    let mut tests = Vec::new();
+    for (registry_index, case) in cases.iter().enumerate() {
+        let name = case.full_name();
+        let wanted = args.filters.is_empty() || args.filters.iter().any(|f| matches(&name, f));
+        if !wanted || args.skip.iter().any(|s| matches(&name, s)) {
+            continue;
+        }
+        let ignored = case.attrs.ignore != Ignore::No;
+        if args.ignored && !ignored {
+            continue;
+        }
+        let run = !ignored || args.ignored || args.include_ignored;
+        tests.push(PlannedTest {
+            name,
+            registry_index,
+            case,
+            run,
+        });
+    }
+    tests.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+    if args.bench {
+        // There are no benchmarks in a leanvibe harness; libtest in bench
+        // mode runs benchmarks only.
+        tests.clear();
+    }
+    if let Some(partition) = &args.partition {
+        tests = partition.apply(tests);
+    }
+    Plan {
+        filtered_out: cases.len() - tests.len(),
+        tests,
+    }
+}
+
+/// A share of the tests for one of N CI machines, as nextest defines it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partition {
+    /// How tests are dealt out.
+    pub kind: PartitionKind,
+    /// This shard, 1-based.
+    pub index: u32,
+    /// Number of shards.
+    pub total: u32,
+}
+
+/// How `--partition` deals tests out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartitionKind {
+    /// The i-th selected test (in name order) goes to shard `i % N + 1`:
+    /// even counts, but adding a test moves others between shards.
+    Slice,
+    /// A test goes to shard `hash(name) % N + 1`: a test stays on its shard
+    /// whatever else is added.
+    Hash,
+}
+
+impl Partition {
+    fn apply(&self, tests: Vec<PlannedTest>) -> Vec<PlannedTest> {
+        let total = u64::from(self.total);
+        let shard = u64::from(self.index - 1);
+        tests
+            .into_iter()
+            .enumerate()
+            .filter(|(i, test)| match self.kind {
+                PartitionKind::Slice => *i as u64 % total == shard,
+                PartitionKind::Hash => fnv1a(test.name.as_bytes()) % total == shard,
+            })
+            .map(|(_, test)| test)
+            .collect()
+    }
+}
+
+/// FNV-1a: stable across builds, platforms and Rust versions, unlike std's
+/// `DefaultHasher`, so a test's shard never changes between CI runs.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+impl FromStr for Partition {
+    type Err = String;
+
+    /// Parses `slice:M/N` or `hash:M/N` with `1 <= M <= N`.
+    ///
+    /// ```
+    /// use leanvibe_test::plan::{Partition, PartitionKind};
+    /// let p: Partition = "hash:2/3".parse().unwrap();
+    /// assert_eq!((p.kind, p.index, p.total), (PartitionKind::Hash, 2, 3));
+    /// assert!("hash:4/3".parse::<Partition>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("expected slice:M/N or hash:M/N with 1 <= M <= N, got `{s}`");
+        let (kind, share) = s.split_once(':').ok_or_else(bad)?;
+        let kind = match kind {
+            "slice" => PartitionKind::Slice,
+            "hash" => PartitionKind::Hash,
+            _ => return Err(bad()),
+        };
+        let (index, total) = share.split_once('/').ok_or_else(bad)?;
+        let index: u32 = index.parse().map_err(|_| bad())?;
+        let total: u32 = total.parse().map_err(|_| bad())?;
+        if index == 0 || index > total {
+            return Err(bad());
+        }
+        Ok(Partition { kind, index, total })
+    }
+}
+
+impl fmt::Display for Partition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.kind {
+            PartitionKind::Slice => "slice",
+            PartitionKind::Hash => "hash",
+        };
+        write!(f, "{kind}:{}/{}", self.index, self.total)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::{TestAttrs, TestCase};
+
+    fn body() -> Result<(), String> {
+        Ok(())
+    }
+
+    fn case(module_path: &'static str, name: &'static str, ignore: Ignore) -> &'static TestCase {
+        Box::leak(Box::new(TestCase {
+            name,
+            module_path,
+            file: "t.rs",
+            line: 1,
+            manifest_dir: ".",
+            attrs: TestAttrs {
+                ignore,
+                ..TestAttrs::DEFAULT
+            },
+            body,
+        }))
+    }
+
+    fn names(cases: &[&'static TestCase], argv: &[&str]) -> (Vec<(String, bool)>, usize) {
+        let args =
+            Args::parse_from_iter(std::iter::once("suite").chain(argv.iter().copied())).unwrap();
+        let plan = select(cases, &args);
+        (
+            plan.tests.into_iter().map(|t| (t.name, t.run)).collect(),
+            plan.filtered_out,
+        )
+    }
+
+    fn fixture() -> Vec<&'static TestCase> {
+        vec![
+            case("suite::unit", "b_parse", Ignore::No),
+            case("suite", "a_top", Ignore::No),
+            case("suite::unit", "a_parse", Ignore::Because("slow")),
+            case("suite::io", "parse_file", Ignore::No),
+        ]
+    }
+
+    #[test]
+    fn sorts_by_full_name_and_marks_ignored() {
+        let (tests, out) = names(&fixture(), &[]);
+        let expected = [
+            ("a_top", true),
+            ("io::parse_file", true),
+            ("unit::a_parse", false),
+            ("unit::b_parse", true),
+        ];
+        assert_eq!(tests, expected.map(|(n, r)| (n.to_string(), r)));
+        assert_eq!(out, 0);
+    }
+
+    #[test]
+    fn filters_are_any_of_substrings_and_skip_removes() {
+        let (tests, out) = names(&fixture(), &["parse", "top", "--skip", "io::"]);
+        let got: Vec<_> = tests.into_iter().map(|t| t.0).collect();
+        assert_eq!(got, ["a_top", "unit::a_parse", "unit::b_parse"]);
+        assert_eq!(out, 1);
+    }
+
+    #[test]
+    fn exact_matches_whole_names_only() {
+        let (tests, out) = names(&fixture(), &["--exact", "unit::b_parse", "b_parse"]);
+        assert_eq!(tests, [("unit::b_parse".to_string(), true)]);
+        assert_eq!(out, 3);
+    }
+
+    #[test]
+    fn ignored_runs_only_ignored_and_include_ignored_runs_all() {
+        let (tests, out) = names(&fixture(), &["--ignored"]);
+        assert_eq!(tests, [("unit::a_parse".to_string(), true)]);
+        assert_eq!(out, 3);
+        let (tests, _) = names(&fixture(), &["--include-ignored"]);
+        assert!(tests.iter().all(|t| t.1));
+    }
+
+    #[test]
+    fn partitions_cover_every_test_exactly_once() {
+        let cases: Vec<_> = (0..50)
+            .map(|i| {
+                case(
+                    "suite",
+                    Box::leak(format!("t{i}").into_boxed_str()),
+                    Ignore::No,
+                )
+            })
+            .collect();
+        for kind in ["slice", "hash"] {
+            let mut seen = Vec::new();
+            for shard in 1..=3 {
+                let (tests, out) = names(&cases, &["--partition", &format!("{kind}:{shard}/3")]);
+                assert_eq!(tests.len() + out, 50);
+                seen.extend(tests.into_iter().map(|t| t.0));
+            }
+            seen.sort();
+            let mut all: Vec<_> = (0..50).map(|i| format!("t{i}")).collect();
+            all.sort();
+            assert_eq!(seen, all, "{kind} shards must cover every test once");
+        }
+    }
+
+    #[test]
+    fn bad_partition_is_a_one_line_error() {
+        let err = Args::parse_from_iter(["suite", "--partition", "count:1/2"]).unwrap_err();
+        assert!(
+            err.message.contains("slice:M/N or hash:M/N"),
+            "{}",
+            err.message
+        );
+        assert!(!err.message.contains('\n'));
+    }
+}

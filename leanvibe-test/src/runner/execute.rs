@@ -1,0 +1,213 @@
+//! Running one test in the current process: the body (warm-up and measured
+//! runs), panics, `should_panic`, budgets and retries, into an [`Outcome`].
+//!
+//! Both a pool worker and the in-process mode call [`run_test`]; neither
+//! knows anything else about how a test is judged.
+
+use crate::__private::SetupFailure;
+use crate::measure;
+use crate::record::{Failure, FailureKind, Measurements, Outcome, Status};
+use crate::registry::{Budget, ShouldPanic, TestCase};
+use std::cell::RefCell;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Once;
+use std::time::Instant;
+
+thread_local! {
+    /// Where and why the last panic on this thread happened, recorded by our
+    /// hook: `catch_unwind` gives the payload but not the location.
+    static LAST_PANIC: RefCell<Option<PanicReport>> = const { RefCell::new(None) };
+}
+
+#[derive(Debug, Clone)]
+struct PanicReport {
+    message: String,
+    location: Option<String>,
+}
+
+/// Installs a panic hook that records the panic for [`run_test`] and then
+/// prints it as the default hook does (into the captured stderr, where
+/// libtest users expect it).
+pub(crate) fn install_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let default_hook = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            let report = PanicReport {
+                message: payload_text(info.payload()),
+                location: info
+                    .location()
+                    .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column())),
+            };
+            // `try_with`: a panic during thread teardown must not panic again.
+            let _ = LAST_PANIC.try_with(|slot| *slot.borrow_mut() = Some(report));
+            default_hook(info);
+        }));
+    });
+}
+
+fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "Box<dyn Any>".to_string()
+    }
+}
+
+/// How one run of the body ended.
+enum RunEnd {
+    Returned(Result<(), String>),
+    Panicked(PanicReport),
+    /// A fixture failed before the body ran (`__private::fail_setup`).
+    SetupFailed(String),
+}
+
+fn run_body_once(case: &TestCase) -> (RunEnd, f64) {
+    measure::reset();
+    LAST_PANIC.with(|slot| slot.borrow_mut().take());
+    let started = Instant::now();
+    let result = panic::catch_unwind(AssertUnwindSafe(case.body));
+    let elapsed_ms = measure::elapsed_ms(started);
+    let end = match result {
+        Ok(returned) => RunEnd::Returned(returned),
+        Err(payload) if payload.is::<SetupFailure>() => {
+            let failure = payload.downcast::<SetupFailure>().expect("checked by is()");
+            RunEnd::SetupFailed(failure.message)
+        }
+        Err(payload) => {
+            let recorded = LAST_PANIC.with(|slot| slot.borrow_mut().take());
+            RunEnd::Panicked(recorded.unwrap_or_else(|| PanicReport {
+                message: payload_text(payload.as_ref()),
+                location: None,
+            }))
+        }
+    };
+    (end, elapsed_ms)
+}
+
+/// Runs `case` with its effective `budget` (attributes merged over the
+/// profile), retrying a failure up to `budget.retries` times.
+pub(crate) fn run_test(case: &TestCase, budget: &Budget) -> Outcome {
+    let started = Instant::now();
+    let attempts_allowed = budget.retries.unwrap_or(0).saturating_add(1);
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let (status, mut measurements) = run_attempt(case, budget);
+        if !status.is_failed() || attempts >= attempts_allowed {
+            measurements.attempts = attempts;
+            return Outcome {
+                status,
+                duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+                measurements,
+                extra: crate::attach::take(),
+            };
+        }
+    }
+}
+
+fn run_attempt(case: &TestCase, budget: &Budget) -> (Status, Measurements) {
+    let warmup = budget.warmup.unwrap_or(0);
+    let measured = budget.iterations.unwrap_or(1).max(1);
+    let meter = crate::budget::TestMeter::start(budget);
+    let mut runs_ms = Vec::with_capacity(measured as usize);
+    let mut verdict = None;
+    for run in 0..warmup + measured {
+        let (end, elapsed_ms) = run_body_once(case);
+        if run >= warmup {
+            runs_ms.push(elapsed_ms);
+        }
+        if let Some(failure) = judge_run(case.attrs.should_panic, end) {
+            verdict = Some(failure);
+            break;
+        }
+    }
+    let mut measurements = meter.finish();
+    measurements.runs_ms = runs_ms;
+    let failure = verdict.or_else(|| crate::budget::check(budget, &measurements));
+    let status = match failure {
+        Some(failure) => Status::Failed(failure),
+        None => Status::Passed,
+    };
+    (status, measurements)
+}
+
+/// libtest's rules for one run; `None` means it passed.
+fn judge_run(should_panic: ShouldPanic, end: RunEnd) -> Option<Failure> {
+    let fail = |kind, message: String| Some(Failure { kind, message });
+    match (should_panic, end) {
+        (_, RunEnd::SetupFailed(message)) => fail(FailureKind::Setup, message),
+        (ShouldPanic::No, RunEnd::Returned(Ok(()))) => None,
+        (ShouldPanic::No, RunEnd::Returned(Err(message))) => fail(FailureKind::Error, message),
+        (ShouldPanic::No, RunEnd::Panicked(report)) => {
+            let message = match &report.location {
+                Some(location) => format!("panicked at {location}:\n{}", report.message),
+                None => format!("panicked:\n{}", report.message),
+            };
+            fail(FailureKind::Panic, message)
+        }
+        (_, RunEnd::Returned(_)) => fail(
+            FailureKind::ShouldPanic,
+            "test did not panic as expected".into(),
+        ),
+        (ShouldPanic::Yes, RunEnd::Panicked(_)) => None,
+        (ShouldPanic::WithMessage(expected), RunEnd::Panicked(report)) => {
+            if report.message.contains(expected) {
+                None
+            } else {
+                fail(
+                    FailureKind::ShouldPanic,
+                    format!(
+                        "panic did not contain expected string\n      panic message: {:?}\n expected substring: {:?}",
+                        report.message, expected
+                    ),
+                )
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn panicked(message: &str) -> RunEnd {
+        RunEnd::Panicked(PanicReport {
+            message: message.into(),
+            location: Some("src/lib.rs:1:1".into()),
+        })
+    }
+
+    #[test]
+    fn should_panic_rules_match_libtest() {
+        assert!(judge_run(ShouldPanic::No, RunEnd::Returned(Ok(()))).is_none());
+        let failure = judge_run(ShouldPanic::No, panicked("boom")).unwrap();
+        assert_eq!(failure.kind, FailureKind::Panic);
+        assert_eq!(failure.message, "panicked at src/lib.rs:1:1:\nboom");
+        let failure = judge_run(
+            ShouldPanic::No,
+            RunEnd::Returned(Err("Error: \"x\"".into())),
+        )
+        .unwrap();
+        assert_eq!(failure.kind, FailureKind::Error);
+        assert!(judge_run(ShouldPanic::Yes, panicked("anything")).is_none());
+        let failure = judge_run(ShouldPanic::Yes, RunEnd::Returned(Ok(()))).unwrap();
+        assert_eq!(failure.message, "test did not panic as expected");
+        assert!(
+            judge_run(
+                ShouldPanic::WithMessage("out of bounds"),
+                panicked("index out of bounds: 1")
+            )
+            .is_none()
+        );
+        let failure = judge_run(
+            ShouldPanic::WithMessage("overflow"),
+            panicked("index out of bounds"),
+        )
+        .unwrap();
+        assert_eq!(failure.kind, FailureKind::ShouldPanic);
+        assert!(failure.message.contains("expected substring: \"overflow\""));
+    }
+}
