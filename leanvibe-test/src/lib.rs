@@ -40,9 +40,11 @@ pub mod cli;
 pub mod config;
 pub mod harness;
 pub mod plan;
+pub mod plugin;
 pub mod record;
 pub mod registry;
 pub mod report;
+pub mod service;
 
 /// Credential detection and redaction, shared by the report writers and the
 /// security suite.
@@ -162,6 +164,10 @@ pub use tokio;
 /// use leanvibe_test::prelude::*;
 /// ```
 pub mod prelude {
+    pub use crate::plugin::{
+        ErrorCode, HarnessError, Plugin, PluginConfig, PluginError, PluginHarness, Task,
+        TaskResult, async_trait,
+    };
     pub use crate::plugin_test;
 }
 

@@ -1,6 +1,187 @@
-//! An example data-processing plugin.
+//! An example plugin built on the [`leanvibe_test::plugin`] contract.
+//!
+//! [`DataPlugin`] handles three task types:
+//! - `process_data`: validates `input_data` records and returns them
+//!   normalised and HTML-escaped, with statistics (see [`process::process_data`]);
+//! - `cache`: gets and sets JSON values in Redis, when `redis_url` is
+//!   configured (see [`cache::Cache::handle`]);
+//! - `fetch`: GETs JSON from the HTTP API at `api_base_url`, when configured
+//!   (see [`fetch::Api::handle`]).
+//!
+//! Any other task type is `INVALID_TASK_TYPE`. Settings come from the
+//! [`PluginConfig`] parameters (see [`Settings`]). Each instance owns its
+//! connections: instances share no state.
+//!
+//! ```
+//! use data_plugin::DataPlugin;
+//! use leanvibe_test::plugin::{PluginConfig, PluginHarness, Task};
+//! use serde_json::json;
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let mut harness = PluginHarness::start(DataPlugin::new, PluginConfig::new("data-plugin", "1.0.0"))
+//!     .await
+//!     .unwrap();
+//! let result = harness
+//!     .expect_success(Task::new("t1", "process_data").param("input_data", json!([{"name": "a", "value": 1}])))
+//!     .await;
+//! assert_eq!(result.data["statistics"]["count"], 1);
+//! harness.cleanup().await.unwrap();
+//! # });
+//! ```
 
-/// Doubles a number.
+pub mod cache;
+pub mod fetch;
+pub mod process;
+mod settings;
+
+pub use settings::Settings;
+
+use leanvibe_test::plugin::{
+    ErrorCode, Plugin, PluginConfig, PluginError, Task, TaskResult, async_trait,
+};
+use serde_json::Value;
+
+/// The plugin. Build it with [`DataPlugin::new`] (the factory a host or
+/// [`PluginHarness`](leanvibe_test::plugin::PluginHarness) calls).
+pub struct DataPlugin {
+    config: PluginConfig,
+    ready: Option<Ready>,
+}
+
+/// What `initialize` sets up and `cleanup` drops.
+struct Ready {
+    settings: Settings,
+    cache: Option<cache::Cache>,
+    api: Option<fetch::Api>,
+}
+
+impl DataPlugin {
+    /// The error code for a task sent before `initialize` or after `cleanup`
+    /// (a plugin-specific code).
+    pub const NOT_INITIALIZED: &'static str = "NOT_INITIALIZED";
+    /// The error code for `cache`/`fetch` when their setting is absent.
+    pub const NOT_CONFIGURED: &'static str = "NOT_CONFIGURED";
+
+    /// A plugin with this config; nothing is checked or connected until
+    /// `initialize`. Its id is the config's name.
+    ///
+    /// ```
+    /// use data_plugin::DataPlugin;
+    /// use leanvibe_test::plugin::{Plugin, PluginConfig};
+    ///
+    /// let plugin = DataPlugin::new(PluginConfig::new("data-plugin", "1.0.0"));
+    /// assert_eq!(plugin.id(), "data-plugin");
+    /// assert!(!plugin.is_initialized());
+    /// ```
+    pub fn new(config: PluginConfig) -> Self {
+        Self {
+            config,
+            ready: None,
+        }
+    }
+}
+
+#[async_trait]
+impl Plugin for DataPlugin {
+    fn id(&self) -> &str {
+        &self.config.name
+    }
+
+    fn is_initialized(&self) -> bool {
+        self.ready.is_some()
+    }
+
+    /// Reads the settings (`INVALID_PARAMETER` when one is wrong), checks
+    /// `api_base_url`, and connects to Redis when `redis_url` is set
+    /// (`DATABASE_ERROR` when it cannot).
+    async fn initialize(&mut self) -> Result<(), PluginError> {
+        let settings = Settings::from_config(&self.config)?;
+        let api = settings
+            .api_base_url
+            .as_deref()
+            .map(|url| fetch::Api::new(url, settings.io_timeout, settings.max_response_bytes))
+            .transpose()?;
+        let cache = match settings.redis_url.as_deref() {
+            Some(url) => Some(
+                cache::Cache::connect(
+                    url,
+                    settings.cache_namespace.clone(),
+                    settings.max_cache_value_bytes,
+                    settings.io_timeout,
+                )
+                .await?,
+            ),
+            None => None,
+        };
+        self.ready = Some(Ready {
+            settings,
+            cache,
+            api,
+        });
+        Ok(())
+    }
+
+    async fn handle_task(&self, task: &Task) -> TaskResult {
+        TaskResult::from_outcome(self.dispatch(task).await).for_task(self.id(), task)
+    }
+
+    async fn cleanup(&mut self) -> Result<(), PluginError> {
+        // Dropping the Redis handle closes its connection.
+        self.ready = None;
+        Ok(())
+    }
+}
+
+impl DataPlugin {
+    async fn dispatch(&self, task: &Task) -> Result<Value, PluginError> {
+        let ready = self.ready.as_ref().ok_or_else(|| {
+            PluginError::new(
+                ErrorCode::custom(Self::NOT_INITIALIZED),
+                "the plugin is not initialized",
+            )
+        })?;
+        match task.task_type.as_str() {
+            "process_data" => process::process_data(
+                task,
+                process::Limits {
+                    max_items: ready.settings.max_items,
+                    max_name_chars: ready.settings.max_name_chars,
+                },
+            ),
+            "cache" => match &ready.cache {
+                Some(cache) => cache.handle(task).await,
+                None => Err(not_configured("cache", "redis_url")),
+            },
+            "fetch" => match &ready.api {
+                Some(api) => api.handle(task).await,
+                None => Err(not_configured("fetch", "api_base_url")),
+            },
+            other => Err(PluginError::new(
+                ErrorCode::InvalidTaskType,
+                format!(
+                    "unknown task type {:?}; expected process_data, cache or fetch",
+                    other.chars().take(64).collect::<String>()
+                ),
+            )),
+        }
+    }
+}
+
+fn not_configured(task_type: &str, setting: &str) -> PluginError {
+    PluginError::new(
+        ErrorCode::custom(DataPlugin::NOT_CONFIGURED),
+        format!("the `{task_type}` task needs the `{setting}` config parameter"),
+    )
+}
+
+/// Doubles a number. Kept for the current smoke tests in `tests/suite.rs`.
+///
+/// ```
+/// assert_eq!(data_plugin::double(2), 4);
+/// ```
 pub fn double(x: i64) -> i64 {
     x * 2
 }
+
+#[cfg(test)]
+mod tests;
