@@ -59,7 +59,7 @@ fn parse_xml(path: &Path) -> Vec<(String, Vec<(String, String)>)> {
                     .map(|a| {
                         let a = a.expect("well-formed attribute");
                         let value = a
-                            .unescape_value()
+                            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                             .expect("attribute unescapes")
                             .into_owned();
                         (String::from_utf8_lossy(a.key.as_ref()).into_owned(), value)
