@@ -53,8 +53,10 @@ pub use report::redact as secrets;
 mod attach;
 mod measure;
 mod runner;
+mod skip;
 
 pub use attach::attach;
+pub use skip::skip;
 
 #[doc(hidden)]
 #[path = "private.rs"]

@@ -7,7 +7,7 @@
 //!
 //! #[plugin_test(tags = ["integration"])]
 //! fn caches_in_redis() {
-//!     // Prints `skipped: redis-server not installed` and returns when absent.
+//!     // Skips the test (reported as skipped) when redis-server is absent.
 //!     let redis = service::require!(ServiceFixture::redis());
 //!     let url = redis.url("redis"); // redis://127.0.0.1:<port>
 //!     // ... connect to `url` ...
@@ -15,10 +15,11 @@
 //! # leanvibe_test::main!();
 //! ```
 //!
-//! A test cannot yet tell the harness it was skipped: [`require!`] prints the
-//! reason to stderr and returns normally, so the test counts as passed. Set
-//! `LEANVIBE_TEST_REQUIRE_SERVICES=1` (as CI should, where it installs the
-//! services) to turn a missing binary into a failure instead.
+//! When the program is not installed, [`require!`] ends the test as skipped
+//! (`ignored, redis-server not installed` on the console, `skipped` in the
+//! reports): never a silent pass. Set `LEANVIBE_TEST_REQUIRE_SERVICES=1` (as
+//! CI does, where it installs the services) to make a missing program a
+//! failure instead.
 
 use std::fmt;
 use std::fs::File;
@@ -486,82 +487,12 @@ impl ServiceError {
     }
 }
 
-/// Turns "not installed" into `Ok(None)` after printing
-/// `skipped: <program> not installed` to stderr; passes other results
-/// through. With [`REQUIRE_SERVICES_ENV`] set (not `0`), "not installed"
-/// stays an error.
-///
-/// ```no_run
-/// use leanvibe_test::service::{skip_if_not_installed, ServiceFixture};
-///
-/// let Some(redis) = skip_if_not_installed(ServiceFixture::redis())? else {
-///     return Ok(());
-/// };
-/// # Ok::<(), leanvibe_test::service::ServiceError>(())
-/// ```
-pub fn skip_if_not_installed(
-    started: Result<ServiceFixture, ServiceError>,
-) -> Result<Option<ServiceFixture>, ServiceError> {
-    skip_unless_required(started, services_required())
-}
-
-fn skip_unless_required(
-    started: Result<ServiceFixture, ServiceError>,
-    required: bool,
-) -> Result<Option<ServiceFixture>, ServiceError> {
-    match started {
-        Err(ServiceError::NotInstalled { program }) if !required => {
-            eprintln!("skipped: {program} not installed");
-            Ok(None)
-        }
-        other => other.map(Some),
-    }
-}
-
-fn services_required() -> bool {
-    std::env::var_os(REQUIRE_SERVICES_ENV).is_some_and(|v| !v.is_empty() && v != "0")
-}
-
-/// What a test returns when [`require!`] skips it: `()` or `Ok(())`.
-///
-/// ```
-/// use leanvibe_test::service::SkipReturn;
-/// let r: Result<(), String> = SkipReturn::skipped();
-/// assert_eq!(r, Ok(()));
-/// ```
-pub trait SkipReturn {
-    /// The value meaning "nothing failed".
-    fn skipped() -> Self;
-}
-
-impl SkipReturn for () {
-    fn skipped() -> Self {}
-}
-
-impl<E> SkipReturn for Result<(), E> {
-    fn skipped() -> Self {
-        Ok(())
-    }
-}
-
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __service_require {
-    ($start:expr $(,)?) => {
-        match $crate::service::skip_if_not_installed($start) {
-            ::core::result::Result::Ok(::core::option::Option::Some(service)) => service,
-            ::core::result::Result::Ok(::core::option::Option::None) => {
-                return $crate::service::SkipReturn::skipped();
-            }
-            ::core::result::Result::Err(e) => ::core::panic!("{}", e),
-        }
-    };
-}
-
-/// Starts a service or skips the test: evaluates to the [`ServiceFixture`];
-/// when the program is not installed, prints `skipped: <program> not
-/// installed` and returns from the test (`()` or `Ok(())`); panics with the
-/// log tail when the service fails to start.
+/// Starts a service or skips the test: evaluates to the [`ServiceFixture`].
+/// When the program is not installed, the test ends as skipped with
+/// `<program> not installed` (see [`crate::skip`]); with
+/// [`REQUIRE_SERVICES_ENV`] set (not `0`), as CI sets it where it installs the
+/// services, a missing program fails the test instead. A service that fails
+/// to start fails the test with its log tail.
 ///
 /// ```no_run
 /// use leanvibe_test::service::{self, ServiceFixture};
@@ -573,6 +504,44 @@ macro_rules! __service_require {
 /// }
 /// ```
 pub use crate::__service_require as require;
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __service_require {
+    ($start:expr $(,)?) => {
+        $crate::service::started_or_skip($start)
+    };
+}
+
+/// What [`require!`] does, as a function: the service, or a skip (not
+/// installed), or a panic with the reason (failed to start, or not installed
+/// while [`REQUIRE_SERVICES_ENV`] is set).
+///
+/// ```no_run
+/// use leanvibe_test::service::{started_or_skip, ServiceFixture};
+/// let redis = started_or_skip(ServiceFixture::redis());
+/// ```
+pub fn started_or_skip(started: Result<ServiceFixture, ServiceError>) -> ServiceFixture {
+    started_or_skip_unless(started, services_required())
+}
+
+fn started_or_skip_unless(
+    started: Result<ServiceFixture, ServiceError>,
+    required: bool,
+) -> ServiceFixture {
+    match started {
+        Ok(service) => service,
+        Err(ServiceError::NotInstalled { program }) if !required => {
+            eprintln!("skipped: {program} not installed");
+            crate::skip(format!("{program} not installed"))
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn services_required() -> bool {
+    std::env::var_os(REQUIRE_SERVICES_ENV).is_some_and(|v| !v.is_empty() && v != "0")
+}
 
 /// Asks the OS for a free port by binding port 0, then releases it for the
 /// service. Another process can take it in between; `start` retries then.
@@ -676,42 +645,36 @@ mod tests {
         );
     }
 
-    #[test]
-    fn not_installed_skips_unless_services_are_required() {
-        let start = || ServiceFixture::builder(MISSING).start();
-        assert!(skip_unless_required(start(), false).unwrap().is_none());
-        assert!(
-            skip_unless_required(start(), true)
-                .unwrap_err()
-                .is_not_installed()
-        );
-        // Other failures are never skipped.
-        let failed = ServiceFixture::builder("sh").args(["-c", "exit 1"]).start();
-        assert!(matches!(
-            skip_unless_required(failed, false),
-            Err(ServiceError::FailedToStart { .. })
-        ));
+    /// What unwinding out of `started_or_skip_unless` carried.
+    fn unwind_payload(
+        started: Result<ServiceFixture, ServiceError>,
+        required: bool,
+    ) -> Box<dyn std::any::Any + Send> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            started_or_skip_unless(started, required);
+        }))
+        .expect_err("a missing or failed service never evaluates to a fixture")
     }
 
     #[test]
-    fn require_returns_early_from_unit_and_result_tests() {
-        fn unit_test(reached: &mut bool) {
-            let _service = require!(ServiceFixture::builder(MISSING).start());
-            *reached = true;
-        }
-        fn result_test(reached: &mut bool) -> Result<(), String> {
-            let _service = require!(ServiceFixture::builder(MISSING).start());
-            *reached = true;
-            Err("unreachable".into())
-        }
-        if services_required() {
-            return; // the env var turns skips into panics: nothing to check here
-        }
-        let mut reached = false;
-        unit_test(&mut reached);
-        assert!(!reached);
-        assert_eq!(result_test(&mut reached), Ok(()));
-        assert!(!reached);
+    fn not_installed_skips_unless_services_are_required() {
+        let start = || ServiceFixture::builder(MISSING).start();
+        let skipped = unwind_payload(start(), false);
+        let skipped = skipped
+            .downcast::<crate::skip::Skipped>()
+            .expect("a skip, not a panic");
+        assert_eq!(skipped.reason, format!("{MISSING} not installed"));
+        let required = unwind_payload(start(), true);
+        let message = required
+            .downcast::<String>()
+            .expect("a panic with a message");
+        assert!(message.contains("not installed"), "{message}");
+        // Other failures are never skipped.
+        let failed = ServiceFixture::builder("sh").args(["-c", "exit 1"]).start();
+        let message = unwind_payload(failed, false)
+            .downcast::<String>()
+            .expect("a panic");
+        assert!(!message.contains("not installed"), "{message}");
     }
 
     #[test]

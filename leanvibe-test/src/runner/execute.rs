@@ -8,6 +8,7 @@ use crate::__private::SetupFailure;
 use crate::measure;
 use crate::record::{Failure, FailureKind, Measurements, Outcome, Status};
 use crate::registry::{Budget, ShouldPanic, TestCase};
+use crate::skip::Skipped;
 use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Once;
@@ -62,6 +63,8 @@ enum RunEnd {
     Panicked(PanicReport),
     /// A fixture failed before the body ran (`__private::fail_setup`).
     SetupFailed(String),
+    /// The test called `leanvibe_test::skip`.
+    Skipped(String),
 }
 
 fn run_body_once(case: &TestCase) -> (RunEnd, f64) {
@@ -72,6 +75,10 @@ fn run_body_once(case: &TestCase) -> (RunEnd, f64) {
     let elapsed_ms = measure::elapsed_ms(started);
     let end = match result {
         Ok(returned) => RunEnd::Returned(returned),
+        Err(payload) if payload.is::<Skipped>() => {
+            let skipped = payload.downcast::<Skipped>().expect("checked by is()");
+            RunEnd::Skipped(skipped.reason)
+        }
         Err(payload) if payload.is::<SetupFailure>() => {
             let failure = payload.downcast::<SetupFailure>().expect("checked by is()");
             RunEnd::SetupFailed(failure.message)
@@ -116,6 +123,12 @@ fn run_attempt(case: &TestCase, budget: &Budget) -> (Status, Measurements) {
     let mut verdict = None;
     for run in 0..warmup + measured {
         let (end, elapsed_ms) = run_body_once(case);
+        if let RunEnd::Skipped(reason) = end {
+            let status = Status::Ignored {
+                reason: Some(reason),
+            };
+            return (status, meter.finish());
+        }
         if run >= warmup {
             runs_ms.push(elapsed_ms);
         }
@@ -139,6 +152,7 @@ fn judge_run(should_panic: ShouldPanic, end: RunEnd) -> Option<Failure> {
     let fail = |kind, message: String| Some(Failure { kind, message });
     match (should_panic, end) {
         (_, RunEnd::SetupFailed(message)) => fail(FailureKind::Setup, message),
+        (_, RunEnd::Skipped(_)) => unreachable!("a skip ends the attempt before it is judged"),
         (ShouldPanic::No, RunEnd::Returned(Ok(()))) => None,
         (ShouldPanic::No, RunEnd::Returned(Err(message))) => fail(FailureKind::Error, message),
         (ShouldPanic::No, RunEnd::Panicked(report)) => {
