@@ -8,6 +8,8 @@
 mod config;
 mod errors;
 mod expand;
+mod fixture;
+mod inject;
 mod parse;
 mod valid;
 
@@ -18,4 +20,11 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn plugin_test(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::plugin_test(args.into(), item.into()).into()
+}
+
+/// Declares a fixture that tests take by parameter name; documented on
+/// `leanvibe_test::fixture`.
+#[proc_macro_attribute]
+pub fn fixture(args: TokenStream, item: TokenStream) -> TokenStream {
+    fixture::fixture(args.into(), item.into()).into()
 }

@@ -44,6 +44,7 @@ pub mod report;
 
 mod attach;
 mod budget;
+mod fixture;
 mod measure;
 mod runner;
 
@@ -142,6 +143,9 @@ pub mod __private;
 /// still type-checks.
 pub use leanvibe_test_macros::plugin_test;
 
+/// FIXTURE DOCS
+pub use leanvibe_test_macros::fixture;
+
 /// The tokio this crate runs async tests on, re-exported so plugin tests need
 /// no separate dependency.
 ///
@@ -157,7 +161,7 @@ pub use tokio;
 /// use leanvibe_test::prelude::*;
 /// ```
 pub mod prelude {
-    pub use crate::plugin_test;
+    pub use crate::{fixture, plugin_test};
 }
 
 /// Defines `main` for a `harness = false` test target: collects the
