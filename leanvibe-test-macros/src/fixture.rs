@@ -79,6 +79,7 @@ fn parse_key(meta: &Meta, config: &mut FixtureConfig) -> syn::Result<()> {
             };
             set(
                 &mut config.scope,
+                "scope",
                 Setting::new(scope, path.span(), lit.span(), Origin::Key),
             )
         }
@@ -93,6 +94,7 @@ fn parse_key(meta: &Meta, config: &mut FixtureConfig) -> syn::Result<()> {
             })?;
             set(
                 &mut config.crate_path,
+                "crate",
                 Setting::new(crate_path, path.span(), lit.span(), Origin::Key),
             )
         }
@@ -122,9 +124,9 @@ fn string_value(meta: &Meta, example: &str) -> syn::Result<LitStr> {
     ))
 }
 
-fn set<T>(slot: &mut Option<Setting<T>>, new: Setting<T>) -> syn::Result<()> {
+fn set<T>(slot: &mut Option<Setting<T>>, key: &str, new: Setting<T>) -> syn::Result<()> {
     if slot.is_some() {
-        return Err(Error::new(new.key_span, "duplicate key"));
+        return Err(Error::new(new.key_span, format!("duplicate key `{key}`")));
     }
     *slot = Some(new);
     Ok(())

@@ -38,7 +38,7 @@ pub(crate) fn setup_sync(p: &TokenStream, params: &[Param]) -> TokenStream {
         .map(|(index, param)| {
             let (local, name, ty) = (local(index), &param.ident, &param.ty);
             quote_spanned! {span(param)=>
-                let #local = #p::setup_sync::<#name, #ty>();
+                let #local = #p::setup_sync::<(#name), #ty>();
             }
         })
         .collect()
@@ -52,7 +52,7 @@ pub(crate) fn setup_async(p: &TokenStream, params: &[Param]) -> TokenStream {
         .map(|(index, param)| {
             let (local, name, ty) = (local(index), &param.ident, &param.ty);
             quote_spanned! {span(param)=>
-                let #local = #p::setup_async::<#name, #ty>().await;
+                let #local = #p::setup_async::<(#name), #ty>().await;
             }
         })
         .collect()

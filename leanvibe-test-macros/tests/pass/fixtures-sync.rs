@@ -131,7 +131,7 @@ fn expect_unwind(body: fn() -> Result<(), String>) -> Box<dyn std::any::Any + Se
     std::panic::set_hook(Box::new(|_| {}));
     let result = std::panic::catch_unwind(body);
     std::panic::set_hook(hook);
-    result.err().expect("the body unwinds")
+    result.expect_err("the body unwinds")
 }
 
 fn setup_failure(payload: Box<dyn std::any::Any + Send>) -> String {
