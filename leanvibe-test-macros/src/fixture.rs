@@ -110,13 +110,12 @@ fn parse_key(meta: &Meta, config: &mut FixtureConfig) -> syn::Result<()> {
 }
 
 fn string_value(meta: &Meta, example: &str) -> syn::Result<LitStr> {
-    if let Meta::NameValue(nv) = meta {
-        if let Expr::Lit(ExprLit {
+    if let Meta::NameValue(nv) = meta
+        && let Expr::Lit(ExprLit {
             lit: Lit::Str(lit), ..
         }) = &nv.value
-        {
-            return Ok(lit.clone());
-        }
+    {
+        return Ok(lit.clone());
     }
     Err(Error::new_spanned(
         meta,
@@ -252,7 +251,10 @@ fn expand(config: &FixtureConfig, fixture: &FixtureFn, value_ty: &Type) -> Token
         (None, quote!({ #setup_async #build }))
     } else {
         let build = check_ok(quote!(#p::build(#name, move || #ident(#(#locals),*))));
-        (Some(quote!({ #setup_sync #build })), quote!({ #setup_sync #build }))
+        (
+            Some(quote!({ #setup_sync #build })),
+            quote!({ #setup_sync #build }),
+        )
     };
     let companion = quote! {
         #[doc(hidden)]
@@ -326,5 +328,53 @@ fn expand(config: &FixtureConfig, fixture: &FixtureFn, value_ty: &Type) -> Token
         #item
         #companion
         #impls
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::ToTokens;
+
+    fn value_of(output: ReturnType) -> Option<String> {
+        let mut errors = Errors::default();
+        let ty = value_type(&output, &mut errors);
+        assert!(errors.finish().is_ok() || ty.is_none());
+        ty.map(|ty| ty.to_token_stream().to_string().replace(' ', ""))
+    }
+
+    #[test]
+    fn the_value_of_a_result_is_its_ok_type() {
+        assert_eq!(value_of(syn::parse_quote!(-> Db)), Some("Db".into()));
+        assert_eq!(
+            value_of(syn::parse_quote!(-> Result<Config, String>)),
+            Some("Config".into())
+        );
+        assert_eq!(
+            value_of(syn::parse_quote!(-> std::io::Result<Vec<u8>>)),
+            Some("Vec<u8>".into())
+        );
+        assert_eq!(value_of(ReturnType::Default), Some("()".into()));
+        assert_eq!(value_of(syn::parse_quote!(-> Result)), None);
+        assert_eq!(
+            value_of(syn::parse_quote!(-> impl Iterator<Item = u8>)),
+            None
+        );
+    }
+
+    #[test]
+    fn unknown_scope_lists_the_valid_ones() {
+        let mut config = FixtureConfig::default();
+        let mut errors = Errors::default();
+        parse_args(quote!(scope = "suite"), &mut config, &mut errors);
+        let message = errors.finish().unwrap_err().to_string();
+        assert_eq!(
+            message,
+            "unknown scope `suite`; valid scopes are: \"test\", \"worker\""
+        );
+        let mut errors = Errors::default();
+        parse_args(quote!(scope = "worker"), &mut config, &mut errors);
+        assert!(errors.finish().is_ok());
+        assert_eq!(config.scope(), Scope::Worker);
     }
 }

@@ -195,10 +195,7 @@ impl<T: Send + Sync> WorkerCell<T> {
     }
 
     /// [`WorkerCell::get_or_build`] for an async build.
-    pub async fn get_or_build_async(
-        &'static self,
-        build: impl Future<Output = T>,
-    ) -> &'static T {
+    pub async fn get_or_build_async(&'static self, build: impl Future<Output = T>) -> &'static T {
         if let Some(value) = self.0.get() {
             return value;
         }
