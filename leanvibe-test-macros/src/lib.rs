@@ -4,6 +4,8 @@
 //! The expansion is staged, as in `thiserror`'s impl crate: `parse` reads the
 //! attribute into the typed model of `config`, `valid` checks the rules
 //! between keys and the function's signature, `expand` generates the code.
+//! `fixture` runs the same stages for `#[fixture]`; `inject` generates the
+//! code that builds a test's (or fixture's) parameters from fixtures.
 
 mod config;
 mod errors;
