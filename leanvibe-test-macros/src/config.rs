@@ -313,19 +313,67 @@ fn set<T>(slot: &mut Option<Setting<T>>, key: Key, new: Setting<T>) -> syn::Resu
     Err(syn::Error::new(new.key_span, message))
 }
 
+/// One parameter of a test or fixture: a fixture injected by name.
+#[derive(Debug, Clone)]
+pub(crate) struct Param {
+    /// The parameter's name, which is the fixture's name.
+    pub(crate) ident: syn::Ident,
+    /// The type as written: `Db` for a per-test fixture, `&Pool` for a
+    /// worker-scope one.
+    pub(crate) ty: syn::Type,
+}
+
 /// The function under the attribute, as the later stages see it.
-///
-/// `params` is the slot for fixture injection: today `valid` rejects any
-/// parameter; a `#[fixture]` feature would resolve each one here and have
-/// `expand` pass the fixture values in the call.
 pub(crate) struct TestFn {
     /// The function with `#[ignore]`/`#[should_panic]` taken off, emitted as is.
     pub(crate) item: syn::ItemFn,
-    /// The typed parameters (`name: Type`), in order.
-    pub(crate) params: Vec<syn::PatType>,
+    /// The fixtures it takes, in order (`parse` rejects patterns that are
+    /// not a plain name).
+    pub(crate) params: Vec<Param>,
 }
 
 impl TestFn {
+    pub(crate) fn is_async(&self) -> bool {
+        self.item.sig.asyncness.is_some()
+    }
+}
+
+/// How long a fixture's value lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// Built for each run of a test's body and dropped after it.
+    Test,
+    /// Built once per worker process, shared by reference.
+    Worker,
+}
+
+impl Scope {
+    pub(crate) const NAMES: [(&'static str, Scope); 2] =
+        [("test", Scope::Test), ("worker", Scope::Worker)];
+}
+
+/// What one `#[fixture(...)]` configured.
+#[derive(Debug, Default)]
+pub(crate) struct FixtureConfig {
+    pub(crate) scope: Option<Setting<Scope>>,
+    pub(crate) crate_path: Option<Setting<Path>>,
+}
+
+impl FixtureConfig {
+    pub(crate) fn scope(&self) -> Scope {
+        self.scope.as_ref().map_or(Scope::Test, |s| s.value)
+    }
+}
+
+/// The function under `#[fixture]`.
+pub(crate) struct FixtureFn {
+    /// The function as written, emitted unchanged.
+    pub(crate) item: syn::ItemFn,
+    /// The fixtures it depends on, in order.
+    pub(crate) params: Vec<Param>,
+}
+
+impl FixtureFn {
     pub(crate) fn is_async(&self) -> bool {
         self.item.sig.asyncness.is_some()
     }

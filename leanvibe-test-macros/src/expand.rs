@@ -6,7 +6,7 @@
 
 use crate::config::{BudgetConfig, Config, Flavor, IgnoreCfg, Setting, ShouldPanicCfg, TestFn};
 use crate::errors::Errors;
-use crate::{parse, valid};
+use crate::{inject, parse, valid};
 use proc_macro2::{Group, Literal, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt;
@@ -31,7 +31,7 @@ pub(crate) fn plugin_test(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     parse::take_fn_attrs(&mut func.attrs, &mut config, &mut errors);
-    let test_fn = parse::test_fn(func);
+    let test_fn = parse::test_fn(func, &mut errors);
     valid::check(&config, &test_fn, &mut errors);
     match errors.finish() {
         Ok(()) => registration(&config, &test_fn),
@@ -199,15 +199,21 @@ fn body(p: &TokenStream, config: &Config, test_fn: &TestFn) -> TokenStream {
         }
         ReturnType::Default => (ident.span(), ident.span()),
     };
+    let locals = inject::locals(&test_fn.params);
     let call = if test_fn.is_async() {
-        quote!(#ident().await)
+        quote!(#ident(#(#locals),*).await)
     } else {
-        quote!(#ident())
+        quote!(#ident(#(#locals),*))
     };
     let into_result = respan(quote!(#p::IntoTestResult::into_test_result(#call)), lo, hi);
     if !test_fn.is_async() {
+        // Fixtures are built before `run_sync` opens the measurement window
+        // and moved into the test, which drops them when it returns or
+        // unwinds.
+        let setup = inject::setup_sync(p, &test_fn.params);
         return quote! {
-            #p::run_sync(|| #into_result)
+            #setup
+            #p::run_sync(move || #into_result)
         };
     }
     let multi_thread = config
@@ -218,14 +224,26 @@ fn body(p: &TokenStream, config: &Config, test_fn: &TestFn) -> TokenStream {
         Literal::usize_suffixed(*v)
     });
     let start_paused = config.start_paused.as_ref().is_some_and(|s| s.value);
+    let async_config = quote! {
+        #p::AsyncConfig {
+            multi_thread: #multi_thread,
+            worker_threads: #worker_threads,
+            start_paused: #start_paused,
+        }
+    };
+    if test_fn.params.is_empty() {
+        return quote! {
+            #p::run_async(#async_config, || async { #into_result })
+        };
+    }
+    // Fixtures are awaited on the test's runtime before the measurement
+    // window opens; the body's future owns them afterwards.
+    let setup = inject::setup_async(p, &test_fn.params);
     quote! {
-        #p::run_async(
-            #p::AsyncConfig {
-                multi_thread: #multi_thread,
-                worker_threads: #worker_threads,
-                start_paused: #start_paused,
-            },
-            || async { #into_result },
+        #p::run_async_with_setup(
+            #async_config,
+            || async { #setup (#(#locals,)*) },
+            |(#(#locals,)*)| async move { #into_result },
         )
     }
 }

@@ -4,10 +4,14 @@
 //! The expansion is staged, as in `thiserror`'s impl crate: `parse` reads the
 //! attribute into the typed model of `config`, `valid` checks the rules
 //! between keys and the function's signature, `expand` generates the code.
+//! `fixture` runs the same stages for `#[fixture]`; `inject` generates the
+//! code that builds a test's (or fixture's) parameters from fixtures.
 
 mod config;
 mod errors;
 mod expand;
+mod fixture;
+mod inject;
 mod parse;
 mod valid;
 
@@ -18,4 +22,11 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn plugin_test(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::plugin_test(args.into(), item.into()).into()
+}
+
+/// Declares a fixture that tests take by parameter name; documented on
+/// `leanvibe_test::fixture`.
+#[proc_macro_attribute]
+pub fn fixture(args: TokenStream, item: TokenStream) -> TokenStream {
+    fixture::fixture(args.into(), item.into()).into()
 }

@@ -5,7 +5,8 @@
 //! keys are `valid`'s job. Every error is collected, none stops the parse.
 
 use crate::config::{
-    Config, Flavor, IgnoreCfg, KIB, Key, MIB, Origin, Setting, ShouldPanicCfg, TestFn, to_bytes,
+    Config, Flavor, IgnoreCfg, KIB, Key, MIB, Origin, Param, Setting, ShouldPanicCfg, TestFn,
+    to_bytes,
 };
 use crate::errors::Errors;
 use proc_macro2::{Span, TokenStream};
@@ -44,18 +45,35 @@ pub(crate) fn take_fn_attrs(attrs: &mut Vec<Attribute>, config: &mut Config, err
     });
 }
 
-/// The function's model; its parameters are kept for `valid` to judge.
-pub(crate) fn test_fn(item: syn::ItemFn) -> TestFn {
-    let params = item
-        .sig
-        .inputs
-        .iter()
-        .filter_map(|input| match input {
-            syn::FnArg::Typed(param) => Some(param.clone()),
-            syn::FnArg::Receiver(_) => None,
-        })
-        .collect();
+/// The function's model, with its parameters read as fixtures.
+pub(crate) fn test_fn(item: syn::ItemFn, errors: &mut Errors) -> TestFn {
+    let params = params(&item.sig, errors);
     TestFn { item, params }
+}
+
+/// The typed parameters of `sig` as fixture names; a parameter that is a
+/// pattern rather than a name is an error (a receiver is `valid`'s).
+pub(crate) fn params(sig: &syn::Signature, errors: &mut Errors) -> Vec<Param> {
+    let mut params = Vec::new();
+    for input in &sig.inputs {
+        let syn::FnArg::Typed(param) = input else {
+            continue;
+        };
+        match &*param.pat {
+            syn::Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
+                params.push(Param {
+                    ident: pat.ident.clone(),
+                    ty: (*param.ty).clone(),
+                });
+            }
+            pat => errors.push(Error::new_spanned(
+                pat,
+                "a fixture parameter must be a plain name, such as `db: Db`: the name selects \
+                 the `#[fixture]` function that provides it",
+            )),
+        }
+    }
+    params
 }
 
 fn parse_key(meta: &Meta, config: &mut Config) -> syn::Result<()> {

@@ -54,16 +54,10 @@ fn check_signature(test_fn: &TestFn, errors: &mut Errors) {
             "`#[plugin_test]` goes on a free function, not a method",
         ));
     }
-    for param in &test_fn.params {
-        errors.push(syn::Error::new_spanned(
-            param,
-            "a `#[plugin_test]` function takes no arguments: fixtures are not supported yet",
-        ));
-    }
     if let Some(variadic) = &sig.variadic {
         errors.push(syn::Error::new_spanned(
             variadic,
-            "a `#[plugin_test]` function takes no arguments",
+            "a `#[plugin_test]` function cannot be variadic",
         ));
     }
 }

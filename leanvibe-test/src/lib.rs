@@ -51,6 +51,7 @@ pub mod service;
 pub use report::redact as secrets;
 
 mod attach;
+mod fixture;
 mod measure;
 mod runner;
 mod skip;
@@ -145,11 +146,152 @@ pub mod __private;
 ///
 /// # The function
 ///
-/// A free function without parameters (fixtures are not supported yet),
-/// generics, `const`, `unsafe` or `extern`. On any mistake the errors are
-/// emitted together with the function unchanged, so the rest of the crate
-/// still type-checks.
+/// A free function without generics, `const`, `unsafe` or `extern`. Its
+/// parameters, if any, are fixtures, injected by name: see
+/// [`fixture`](macro@fixture). On any mistake the errors are emitted together
+/// with the function unchanged, so the rest of the crate still type-checks.
 pub use leanvibe_test_macros::plugin_test;
+
+/// Declares a fixture: a function whose value tests receive by naming it as
+/// a parameter, as in rstest.
+///
+/// ```no_run,standalone_crate
+/// use leanvibe_test::prelude::*;
+/// use std::sync::atomic::{AtomicU16, Ordering};
+///
+/// struct TempDir(std::path::PathBuf);
+///
+/// impl Drop for TempDir {
+///     // Teardown: runs after the test, also when the test fails.
+///     fn drop(&mut self) {
+///         let _ = std::fs::remove_dir_all(&self.0);
+///     }
+/// }
+///
+/// /// Per test (the default): a fresh directory for each test that asks.
+/// #[fixture]
+/// fn workdir() -> std::io::Result<TempDir> {
+///     let path = std::env::temp_dir().join(format!("plugin-{}", std::process::id()));
+///     std::fs::create_dir_all(&path)?; // an `Err` is a setup error
+///     Ok(TempDir(path))
+/// }
+///
+/// struct Server {
+///     port: u16,
+/// }
+///
+/// /// Once per worker process, shared by the tests that run there.
+/// #[fixture(scope = "worker")]
+/// async fn server() -> Server {
+///     static NEXT: AtomicU16 = AtomicU16::new(8000);
+///     // Tasks spawned here keep running on the worker's own runtime.
+///     Server { port: NEXT.fetch_add(1, Ordering::Relaxed) }
+/// }
+///
+/// /// A fixture may take other fixtures.
+/// #[fixture]
+/// fn url(server: &Server) -> String {
+///     format!("http://127.0.0.1:{}", server.port)
+/// }
+///
+/// #[plugin_test]
+/// fn writes_output(workdir: TempDir, url: String) {
+///     std::fs::write(workdir.0.join("url"), url).unwrap();
+/// }
+///
+/// #[plugin_test]
+/// async fn talks_to_server(server: &Server) {
+///     assert!(server.port >= 8000);
+/// }
+///
+/// # leanvibe_test::main!();
+/// ```
+///
+/// # Injection
+///
+/// A parameter `db: Db` of a `#[plugin_test]` (or of another fixture) is
+/// built by the fixture named `db`. Names resolve as Rust names do: a test
+/// sees the fixtures of its module and those it imports (`use
+/// crate::fixtures::db;`, or a glob). Parameters must be plain names, not
+/// patterns (`mut db: Db` is fine). Mistakes are compile errors on the
+/// parameter:
+///
+/// - no fixture of that name in scope: "cannot find type `db` in this scope"
+///   (the attribute emits a hidden type of the fixture's name beside the
+///   function), and "expected type, found function `db`" if `db` is a plain
+///   function without `#[fixture]`;
+/// - a parameter type the fixture does not provide: "fixture `db` does not
+///   provide a `T`";
+/// - a per-test async fixture in a sync test: "fixture `client` is async, so
+///   only an async test or async fixture can use it".
+///
+/// Fixtures are built in parameter order, each use separately: two
+/// fixtures that both take `db` get a `db` each.
+///
+/// # Scopes
+///
+/// | scope | parameter | built | dropped |
+/// |---|---|---|---|
+/// | `"test"` (default) | by value, `db: Db` | before each run of the test body (each of `warmup` + `iterations` runs) | when the test function returns or unwinds, so teardown in `Drop` runs for failing tests too |
+/// | `"worker"` | by shared reference, `pool: &Pool` | once per worker process, by the first test there that needs it | never: see below |
+///
+/// A *worker* is an operating-system process of the harness's pool. It runs
+/// one test at a time and many tests in sequence, so a worker-scope value is
+/// shared by the tests that happen to run in that process (with
+/// `--test-threads N`, up to N processes each build their own). Tests must
+/// not depend on which others share it. The value must be `Send + Sync +
+/// 'static`. Its `Drop` is **not** run: workers end with `process::exit`
+/// (or are killed on a timeout), so a teardown could not be guaranteed;
+/// memory, sockets and file descriptors go with the process, but clean up
+/// files or child processes in a per-test fixture instead. A worker-scope
+/// fixture that fails is tried again by the next test that needs it, so
+/// each of those tests reports the error.
+///
+/// # Sync and async
+///
+/// A fixture may be an `async fn`.
+///
+/// - Per-test async fixtures run on the test's own tokio runtime, before the
+///   body, and are dropped on it; only `async` tests (and async fixtures) can
+///   take them. A sync test has no runtime, and one built just for the
+///   fixture would be gone (with any task the value relies on) before the
+///   test ran, so this is a compile error rather than a surprise.
+/// - Worker-scope async fixtures outlive any test's runtime, so they run on
+///   a separate runtime owned by the worker process (multi-thread, one
+///   thread, never shut down): tasks they spawn, such as a server, keep
+///   running for later tests. Sync and async tests can both take them.
+/// - Sync fixtures can be used anywhere.
+///
+/// # Failures are setup errors
+///
+/// A fixture that panics, or returns `Err(e)` (any return type whose path
+/// ends in `Result`, with `e: Debug`), ends the test as a **setup** error
+/// (`setup` in the console and the reports), not a test failure, with the
+/// message ``fixture `db` failed: {e:?}`` or ``fixture `db` panicked: ...``.
+/// When a fixture depends on another, the message names the one that
+/// failed. Fixtures built before it are dropped. `should_panic` does not
+/// apply to setup errors.
+///
+/// # Budgets
+///
+/// Fixtures are built before the measurement window opens, so `max_ms` and
+/// the statistics time the body only. Per-test values are dropped when the
+/// test function returns, which is inside the window. Heap and RSS budgets
+/// cover the whole attempt, fixtures included.
+///
+/// # Keys
+///
+/// | key | value | default | meaning |
+/// |---|---|---|---|
+/// | `scope` | `"test"` or `"worker"` | `"test"` | How long the value lives (above). |
+/// | `crate` | `"path"` | `"::leanvibe_test"` | Path the generated code names this crate by. |
+///
+/// # The function
+///
+/// A free function, sync or `async`, without generics, `where` clause or
+/// `unsafe`, returning a nameable type (not `impl Trait`). It is emitted
+/// unchanged, so it can also be called directly.
+pub use leanvibe_test_macros::fixture;
 
 /// The tokio this crate runs async tests on, re-exported so plugin tests need
 /// no separate dependency.
@@ -170,7 +312,7 @@ pub mod prelude {
         ErrorCode, HarnessError, Plugin, PluginConfig, PluginError, PluginHarness, Task,
         TaskResult, async_trait,
     };
-    pub use crate::plugin_test;
+    pub use crate::{fixture, plugin_test};
 }
 
 /// Defines `main` for a `harness = false` test target: collects the

@@ -2,6 +2,10 @@
 //! any release. Generated code names only `::leanvibe_test::__private::…` (or
 //! the path given with `crate = "..."`).
 
+pub use crate::fixture::{
+    Fixture, SyncSetup, WorkerCell, build, build_async, ok, on_worker_runtime,
+    on_worker_runtime_blocking, setup_async, setup_sync,
+};
 pub use crate::registry::{Budget, Ignore, ShouldPanic, TestAttrs, TestBody, TestCase};
 pub use inventory;
 pub use tokio;
@@ -54,6 +58,16 @@ pub fn run_async<F>(config: AsyncConfig, body: impl FnOnce() -> F) -> Result<(),
 where
     F: Future<Output = Result<(), String>>,
 {
+    let runtime = build_runtime(config)?;
+    let future = body();
+    measure::body_started();
+    let result = runtime.block_on(future);
+    measure::body_finished();
+    drop(runtime);
+    result
+}
+
+fn build_runtime(config: AsyncConfig) -> Result<tokio::runtime::Runtime, String> {
     let mut builder = if config.multi_thread {
         tokio::runtime::Builder::new_multi_thread()
     } else {
@@ -68,10 +82,27 @@ where
     if config.start_paused {
         builder.start_paused(true);
     }
-    let runtime = builder
+    builder
         .build()
-        .map_err(|e| format!("could not build the tokio runtime: {e}"))?;
-    let future = body();
+        .map_err(|e| format!("could not build the tokio runtime: {e}"))
+}
+
+/// [`run_async`] for a test with fixtures: `setup` (the fixtures, awaited
+/// in order) runs on the test's runtime before the measurement window opens,
+/// then `body` gets its output. Values moved into `body` are dropped when the
+/// body's future ends, on the same runtime, also when the test panics.
+pub fn run_async_with_setup<S, SF, F>(
+    config: AsyncConfig,
+    setup: impl FnOnce() -> SF,
+    body: impl FnOnce(S) -> F,
+) -> Result<(), String>
+where
+    SF: Future<Output = S>,
+    F: Future<Output = Result<(), String>>,
+{
+    let runtime = build_runtime(config)?;
+    let values = runtime.block_on(setup());
+    let future = body(values);
     measure::body_started();
     let result = runtime.block_on(future);
     measure::body_finished();
