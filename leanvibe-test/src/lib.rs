@@ -45,6 +45,7 @@ pub mod record;
 pub mod registry;
 pub mod report;
 pub mod service;
+pub mod threshold;
 
 /// Credential detection and redaction, shared by the report writers and the
 /// security suite.

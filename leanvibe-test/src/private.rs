@@ -124,6 +124,22 @@ pub fn fail_setup(message: String) -> ! {
     std::panic::resume_unwind(Box::new(SetupFailure { message }))
 }
 
+/// Panic payload that ends a test with a failure of a given kind (security
+/// findings, a performance threshold), reported with that kind instead of
+/// `panic`.
+#[derive(Debug, Clone)]
+pub struct KindedFailure {
+    /// The failure to report.
+    pub failure: crate::record::Failure,
+}
+
+/// Ends the current test with `failure`. Library code that judges a test
+/// (the security suite, performance thresholds) calls this so reports show
+/// the failure's own kind.
+pub fn fail_with(failure: crate::record::Failure) -> ! {
+    std::panic::resume_unwind(Box::new(KindedFailure { failure }))
+}
+
 /// The body of `leanvibe_test::main!()`: runs the harness and exits with its code.
 pub fn harness_main() -> ! {
     crate::harness::run().exit()

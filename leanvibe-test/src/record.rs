@@ -82,6 +82,9 @@ pub enum FailureKind {
     /// A security oracle found a flaw.
     #[serde(rename = "security")]
     Security,
+    /// A performance threshold (`p(95)<40`, a bench gate, ...) was not met.
+    #[serde(rename = "performance")]
+    Performance,
     /// The harness itself could not run the test.
     #[serde(rename = "harness")]
     Harness,
@@ -107,6 +110,7 @@ impl FailureKind {
             FailureKind::BudgetStats => "budget.stats",
             FailureKind::Setup => "setup",
             FailureKind::Security => "security",
+            FailureKind::Performance => "performance",
             FailureKind::Harness => "harness",
         }
     }

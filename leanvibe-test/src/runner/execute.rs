@@ -4,7 +4,7 @@
 //! Both a pool worker and the in-process mode call [`run_test`]; neither
 //! knows anything else about how a test is judged.
 
-use crate::__private::SetupFailure;
+use crate::__private::{KindedFailure, SetupFailure};
 use crate::measure;
 use crate::record::{Failure, FailureKind, Measurements, Outcome, Status};
 use crate::registry::{Budget, ShouldPanic, TestCase};
@@ -65,6 +65,8 @@ enum RunEnd {
     SetupFailed(String),
     /// The test called `leanvibe_test::skip`.
     Skipped(String),
+    /// Library code ended the test with a failure of its own kind.
+    Kinded(Failure),
 }
 
 fn run_body_once(case: &TestCase) -> (RunEnd, f64) {
@@ -78,6 +80,12 @@ fn run_body_once(case: &TestCase) -> (RunEnd, f64) {
         Err(payload) if payload.is::<Skipped>() => {
             let skipped = payload.downcast::<Skipped>().expect("checked by is()");
             RunEnd::Skipped(skipped.reason)
+        }
+        Err(payload) if payload.is::<KindedFailure>() => {
+            let kinded = payload
+                .downcast::<KindedFailure>()
+                .expect("checked by is()");
+            RunEnd::Kinded(kinded.failure)
         }
         Err(payload) if payload.is::<SetupFailure>() => {
             let failure = payload.downcast::<SetupFailure>().expect("checked by is()");
@@ -152,6 +160,7 @@ fn judge_run(should_panic: ShouldPanic, end: RunEnd) -> Option<Failure> {
     let fail = |kind, message: String| Some(Failure { kind, message });
     match (should_panic, end) {
         (_, RunEnd::SetupFailed(message)) => fail(FailureKind::Setup, message),
+        (_, RunEnd::Kinded(failure)) => Some(failure),
         (_, RunEnd::Skipped(_)) => unreachable!("a skip ends the attempt before it is judged"),
         (ShouldPanic::No, RunEnd::Returned(Ok(()))) => None,
         (ShouldPanic::No, RunEnd::Returned(Err(message))) => fail(FailureKind::Error, message),
