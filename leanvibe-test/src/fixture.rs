@@ -6,14 +6,14 @@
 //! The user-facing rules are documented on the `leanvibe_test::fixture` attribute; everything
 //! here is reached through `__private` by generated code only.
 
-use crate::__private::{SetupFailure, fail_setup};
+use crate::__private::{KindedFailure, SetupFailure, fail_setup};
+use crate::skip::Skipped;
+use futures_util::FutureExt;
 use std::any::Any;
 use std::fmt::Debug;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
-use std::pin::Pin;
 use std::sync::OnceLock;
-use std::task::{Context, Poll};
 
 /// Implemented by the hidden companion of every `#[fixture]` (a struct with
 /// the fixture's name) for the parameter type it provides: `T` for a
@@ -68,7 +68,7 @@ pub fn build<T>(name: &str, body: impl FnOnce() -> T) -> T {
 
 /// [`build`] for an async fixture body.
 pub async fn build_async<T>(name: &str, body: impl Future<Output = T>) -> T {
-    match CatchUnwind(body).await {
+    match AssertUnwindSafe(body).catch_unwind().await {
         Ok(value) => value,
         Err(payload) => reraise(name, payload),
     }
@@ -80,7 +80,9 @@ pub fn ok<T, E: Debug>(name: &str, result: Result<T, E>) -> T {
 }
 
 fn reraise(name: &str, payload: Box<dyn Any + Send>) -> ! {
-    if payload.is::<SetupFailure>() {
+    // A dependency's setup error keeps its own name; a skip or a typed
+    // failure raised inside a fixture keeps its meaning.
+    if payload.is::<SetupFailure>() || payload.is::<Skipped>() || payload.is::<KindedFailure>() {
         panic::resume_unwind(payload);
     }
     let message = if let Some(text) = payload.downcast_ref::<&str>() {
@@ -91,25 +93,6 @@ fn reraise(name: &str, payload: Box<dyn Any + Send>) -> ! {
         "Box<dyn Any>".to_string()
     };
     fail_setup(format!("fixture `{name}` panicked: {message}"))
-}
-
-/// Polls a future inside `catch_unwind` (what `futures`' `catch_unwind`
-/// does; not worth a dependency for one adapter).
-struct CatchUnwind<F>(F);
-
-impl<F: Future> Future for CatchUnwind<F> {
-    type Output = Result<F::Output, Box<dyn Any + Send>>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: structural pinning of the only field; `CatchUnwind` never
-        // moves it out and has no `Drop` or `Unpin` impl of its own.
-        let inner = unsafe { self.map_unchecked_mut(|this| &mut this.0) };
-        match panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
-            Err(payload) => Poll::Ready(Err(payload)),
-        }
-    }
 }
 
 /// The runtime of worker-scope async fixtures: one per worker process, built
@@ -152,7 +135,9 @@ pub fn on_worker_runtime_blocking<T: Send + 'static>(
 ) -> T {
     let (sender, receiver) = std::sync::mpsc::channel();
     worker_runtime().spawn(async move {
-        let result = CatchUnwind(build_async(name, body)).await;
+        let result = AssertUnwindSafe(build_async(name, body))
+            .catch_unwind()
+            .await;
         // The receiver waits below until this arrives.
         let _ = sender.send(result);
     });

@@ -5,5 +5,6 @@ mod budgets;
 mod cli;
 mod nextest;
 mod outcomes;
+mod plugins;
 mod reports;
 mod selection;

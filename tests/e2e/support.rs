@@ -21,6 +21,8 @@ pub const FIXTURE_TARGETS: &[&str] = &[
     "badconfig",
     "hostile",
     "suite",
+    "broken_plugin",
+    "fixture_scopes",
 ];
 
 /// The workspace root.

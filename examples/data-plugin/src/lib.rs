@@ -174,14 +174,5 @@ fn not_configured(task_type: &str, setting: &str) -> PluginError {
     )
 }
 
-/// Doubles a number. Kept for the current smoke tests in `tests/suite.rs`.
-///
-/// ```
-/// assert_eq!(data_plugin::double(2), 4);
-/// ```
-pub fn double(x: i64) -> i64 {
-    x * 2
-}
-
 #[cfg(test)]
 mod tests;

@@ -1,62 +1,128 @@
+//! The example plugin's test suite, on leanvibe-test: fixtures, unit tests,
+//! budgets, integration tests against a mocked HTTP API and a real Redis, and
+//! the SDK's conformance checks in one line.
+//!
+//! Run it with `cargo test -p data-plugin --test suite`; the reports land in
+//! `target/leanvibe/suite.{junit.xml,ctrf.json,events.jsonl}`.
+
+use data_plugin::DataPlugin;
+use leanvibe_test::plugin::conformance::Conformance;
 use leanvibe_test::prelude::*;
+use serde_json::{Value, json};
 
-#[plugin_test]
-fn doubles() {
-    assert_eq!(data_plugin::double(2), 4);
+/// The plugin's configuration, without external services.
+#[fixture]
+fn config() -> PluginConfig {
+    PluginConfig::new("data-plugin", "1.0.0").description("example plugin under test")
 }
 
-mod unit {
-    use leanvibe_test::prelude::*;
-
-    #[plugin_test]
-    async fn doubles_async() {
-        assert_eq!(data_plugin::double(3), 6);
-    }
+/// A started (initialized) plugin; dropped after each test.
+#[fixture]
+async fn plugin(config: PluginConfig) -> Result<PluginHarness, HarnessError> {
+    PluginHarness::start(DataPlugin::new, config).await
 }
 
-/// The example plugin driven through `PluginHarness`.
-mod plugin_harness {
-    use data_plugin::DataPlugin;
-    use leanvibe_test::plugin::{ErrorCode, HarnessError, PluginConfig, PluginHarness, Task};
-    use leanvibe_test::prelude::*;
-    use leanvibe_test::service::{self, ServiceFixture};
-    use serde_json::json;
-    use wiremock::matchers::{method, path};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
+fn process(id: &str, items: Value) -> Task {
+    Task::new(id, "process_data").param("input_data", items)
+}
 
-    fn config() -> PluginConfig {
-        PluginConfig::new("data-plugin", "1.0.0")
-    }
+/// The SDK's standard checks, registered as `conformance::*` tests.
+fn conformance() -> Conformance {
+    Conformance::new(DataPlugin::new, PluginConfig::new("data-plugin", "1.0.0")).task(process(
+        "conformance",
+        json!([{"name": "  Widget ", "value": 2.5}, {"name": "<b>gadget</b>", "value": 4}]),
+    ))
+}
 
-    #[plugin_test(timeout_ms = 10000)]
-    async fn process_data_validates_and_escapes() -> Result<(), HarnessError> {
-        let mut harness = PluginHarness::start(DataPlugin::new, config()).await?;
-        let ok = harness
-            .check_success(Task::new("t1", "process_data").param(
-                "input_data",
-                json!([{"name": "<i>a</i>", "value": 1}, {"name": "b", "value": 3}]),
+leanvibe_test::conformance!(conformance());
+
+mod process_data {
+    use super::*;
+
+    #[plugin_test(max_ms = 50, max_mb = 80)]
+    async fn normalises_escapes_and_summarises(plugin: PluginHarness) -> Result<(), HarnessError> {
+        let result = plugin
+            .check_success(process(
+                "t1",
+                json!([{"name": "  <i>a</i> ", "value": 1}, {"name": "b", "value": 3}]),
             ))
             .await?;
-        assert_eq!(ok.data["items"][0]["name"], "&lt;i&gt;a&lt;&#x2F;i&gt;");
-        assert_eq!(ok.data["statistics"]["sum"], 4.0);
-        harness
+        assert_eq!(result.data["items"][0]["name"], "&lt;i&gt;a&lt;&#x2F;i&gt;");
+        assert_eq!(result.data["statistics"]["count"], 2);
+        assert_eq!(result.data["statistics"]["sum"], 4.0);
+        Ok(())
+    }
+
+    #[plugin_test]
+    async fn names_the_offending_item_and_field(plugin: PluginHarness) -> Result<(), HarnessError> {
+        let result = plugin
             .check_error(
-                Task::new("t2", "process_data")
-                    .param("input_data", json!([{"name": 1, "value": 1}])),
+                process(
+                    "t2",
+                    json!([{"name": "ok", "value": 1}, {"name": 7, "value": 1}]),
+                ),
                 ErrorCode::InvalidParameter,
             )
             .await?;
-        harness
-            .check_error(Task::new("t3", "transmogrify"), ErrorCode::InvalidTaskType)
-            .await?;
-        harness.cleanup().await
+        let message = result.error.unwrap_or_default();
+        assert!(message.contains("input_data[1].name"), "{message}");
+        Ok(())
     }
 
-    #[plugin_test(timeout_ms = 10000, tags = ["integration"])]
-    async fn fetch_handles_a_failing_api() -> Result<(), HarnessError> {
+    #[plugin_test]
+    async fn rejects_a_missing_input(plugin: PluginHarness) -> Result<(), HarnessError> {
+        plugin
+            .check_error(Task::new("t3", "process_data"), ErrorCode::MissingParameter)
+            .await?;
+        Ok(())
+    }
+
+    #[plugin_test]
+    async fn rejects_oversized_input(plugin: PluginHarness) -> Result<(), HarnessError> {
+        let items: Vec<Value> = (0..100_000)
+            .map(|i| json!({"name": "x", "value": i}))
+            .collect();
+        plugin
+            .check_error(
+                process("t4", Value::Array(items)),
+                ErrorCode::PayloadTooLarge,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The SDK's response-time standard over repeated runs: every run under
+    /// 50 ms, p95 under 40 ms.
+    #[plugin_test(iterations = 30, warmup = 3, max_ms = 50, p95_ms = 40)]
+    async fn meets_the_latency_standard(plugin: PluginHarness) -> Result<(), HarnessError> {
+        let items: Vec<Value> = (0..200)
+            .map(|i| json!({"name": format!("item {i}"), "value": i}))
+            .collect();
+        plugin
+            .check_success(process("t5", Value::Array(items)))
+            .await?;
+        Ok(())
+    }
+
+    #[plugin_test]
+    async fn unknown_task_types_are_rejected(plugin: PluginHarness) -> Result<(), HarnessError> {
+        plugin
+            .check_error(Task::new("t6", "transmogrify"), ErrorCode::InvalidTaskType)
+            .await?;
+        Ok(())
+    }
+}
+
+/// The `fetch` task against a mocked HTTP API (real HTTP on loopback).
+mod fetch {
+    use super::*;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    async fn api() -> MockServer {
         let server = MockServer::start().await;
         Mock::given(method("GET"))
-            .and(path("/ok"))
+            .and(path("/status"))
             .respond_with(ResponseTemplate::new(200).set_body_json(json!({"up": true})))
             .mount(&server)
             .await;
@@ -65,28 +131,63 @@ mod plugin_harness {
             .respond_with(ResponseTemplate::new(503))
             .mount(&server)
             .await;
-        let harness = PluginHarness::start(
-            DataPlugin::new,
-            config().param("api_base_url", server.uri()),
-        )
-        .await?;
-        let results = harness
-            .run_many([
-                Task::new("a", "fetch").param("path", "/ok"),
-                Task::new("b", "fetch").param("path", "/down"),
-            ])
-            .await;
-        assert_eq!(results[0].data["body"], json!({"up": true}));
-        assert_eq!(results[1].error_code, Some(ErrorCode::ExternalServiceError));
+        server
+    }
+
+    #[plugin_test(timeout_ms = 10000, tags = ["integration"])]
+    async fn returns_the_api_body(config: PluginConfig) -> Result<(), HarnessError> {
+        let server = api().await;
+        let harness =
+            PluginHarness::start(DataPlugin::new, config.param("api_base_url", server.uri()))
+                .await?;
+        let result = harness
+            .check_success(Task::new("f1", "fetch").param("path", "/status"))
+            .await?;
+        assert_eq!(result.data["body"], json!({"up": true}));
         Ok(())
     }
 
+    #[plugin_test(timeout_ms = 10000, tags = ["integration"])]
+    async fn reports_a_failing_api_as_an_external_service_error(
+        config: PluginConfig,
+    ) -> Result<(), HarnessError> {
+        let server = api().await;
+        let harness =
+            PluginHarness::start(DataPlugin::new, config.param("api_base_url", server.uri()))
+                .await?;
+        let results = harness
+            .run_many([
+                Task::new("f2", "fetch").param("path", "/status"),
+                Task::new("f3", "fetch").param("path", "/down"),
+            ])
+            .await;
+        assert!(results[0].success, "{:?}", results[0]);
+        assert_eq!(results[1].error_code, Some(ErrorCode::ExternalServiceError));
+        Ok(())
+    }
+}
+
+/// The `cache` task against a real Redis, started per worker on a free
+/// loopback port. Skipped (reported as skipped) where `redis-server` is not
+/// installed; CI installs it and sets LEANVIBE_TEST_REQUIRE_SERVICES=1, so
+/// there a missing server fails instead.
+mod cache {
+    use super::*;
+    use leanvibe_test::service::{self, ServiceFixture};
+
+    #[fixture(scope = "worker")]
+    fn redis() -> ServiceFixture {
+        service::require!(ServiceFixture::redis())
+    }
+
     #[plugin_test(timeout_ms = 15000, tags = ["integration"])]
-    async fn cache_uses_a_real_redis() -> Result<(), HarnessError> {
-        let redis = service::require!(ServiceFixture::redis());
+    async fn round_trips_values_through_redis(
+        redis: &ServiceFixture,
+        config: PluginConfig,
+    ) -> Result<(), HarnessError> {
         let harness = PluginHarness::start(
             DataPlugin::new,
-            config().param("redis_url", redis.url("redis")),
+            config.param("redis_url", redis.url("redis")),
         )
         .await?;
         let set = Task::new("s", "cache")
@@ -102,6 +203,44 @@ mod plugin_harness {
             )
             .await?;
         assert_eq!(got.data["value"], json!([1, 2]));
+        Ok(())
+    }
+
+    /// The cache is shared by every instance with the same
+    /// `cache_namespace` (that is what a cache is for), and only by them.
+    #[plugin_test(timeout_ms = 15000, tags = ["integration"])]
+    async fn namespaces_keep_plugins_apart(
+        redis: &ServiceFixture,
+        config: PluginConfig,
+    ) -> Result<(), HarnessError> {
+        let config = config.param("redis_url", redis.url("redis"));
+        let start = |namespace: &str| {
+            PluginHarness::start(
+                DataPlugin::new,
+                config.clone().param("cache_namespace", namespace),
+            )
+        };
+        let (writer, same, other) = (
+            start("orders").await?,
+            start("orders").await?,
+            start("users").await?,
+        );
+        let set = Task::new("s", "cache")
+            .param("operation", "set")
+            .param("key", "shared-name")
+            .param("value", json!("written by orders"));
+        writer.check_success(set).await?;
+        let get = Task::new("g", "cache")
+            .param("operation", "get")
+            .param("key", "shared-name");
+        let seen = same.check_success(get.clone()).await?;
+        assert_eq!(seen.data["value"], json!("written by orders"));
+        let unseen = other.check_success(get).await?;
+        assert_eq!(
+            unseen.data["value"],
+            Value::Null,
+            "another namespace saw the key"
+        );
         Ok(())
     }
 }

@@ -52,6 +52,7 @@
 //! ```
 
 mod config;
+pub mod conformance;
 mod contract;
 mod error_code;
 mod harness;
