@@ -336,20 +336,13 @@ impl Conformance {
             Some(tasks) => tasks.clone(),
             None => without_each_parameter(self.valid_task()?),
         };
-        if tasks.is_empty() {
-            return Err("the task has no parameters to leave out: give .missing_parameters([..]) or skip the check".into());
-        }
-        let harness = self.started().await?;
-        for task in tasks {
-            let result = run(&harness, task.clone()).await?;
-            expect_code(
-                &task,
-                &result,
-                ErrorCode::MissingParameter,
-                "a task missing a required parameter",
-            )?;
-        }
-        Ok(())
+        self.expect_all_rejected(
+            tasks,
+            ErrorCode::MissingParameter,
+            "a task missing a required parameter",
+            ".missing_parameters([..])",
+        )
+        .await
     }
 
     async fn wrong_parameter_types_check(&self) -> Result<(), String> {
@@ -357,18 +350,32 @@ impl Conformance {
             Some(tasks) => tasks.clone(),
             None => with_each_parameter_mistyped(self.valid_task()?),
         };
+        self.expect_all_rejected(
+            tasks,
+            ErrorCode::InvalidParameter,
+            "a parameter of the wrong type",
+            ".wrong_parameter_types([..])",
+        )
+        .await
+    }
+
+    /// Sends each task to one started instance; each must be rejected with `code`.
+    async fn expect_all_rejected(
+        &self,
+        tasks: Vec<Task>,
+        code: ErrorCode,
+        what: &str,
+        builder: &str,
+    ) -> Result<(), String> {
         if tasks.is_empty() {
-            return Err("the task has no parameters to mistype: give .wrong_parameter_types([..]) or skip the check".into());
+            return Err(format!(
+                "the task has no parameters to vary: give {builder} or skip the check"
+            ));
         }
         let harness = self.started().await?;
         for task in tasks {
             let result = run(&harness, task.clone()).await?;
-            expect_code(
-                &task,
-                &result,
-                ErrorCode::InvalidParameter,
-                "a parameter of the wrong type",
-            )?;
+            expect_code(&task, &result, code.clone(), what)?;
         }
         Ok(())
     }
