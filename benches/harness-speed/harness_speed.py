@@ -155,15 +155,29 @@ def measure(args: argparse.Namespace) -> None:
         name, _, cmd = spec.partition("=")
         commands.append((name, shlex.split(cmd)))
     times = {name: [] for name, _ in commands}
+    user = {name: [] for name, _ in commands}
+    system = {name: [] for name, _ in commands}
     codes = {name: [] for name, _ in commands}
+    env = os.environ.copy()
     for round_ in range(args.warmup + args.runs):
         for name, argv in commands:
+            # `NAME=CMD` may start with VAR=value words, as in a shell.
+            run_env = dict(env)
+            while argv and "=" in argv[0] and not argv[0].startswith("/"):
+                key, _, value = argv[0].partition("=")
+                run_env[key] = value
+                argv = argv[1:]
             start = time.perf_counter()
-            code = subprocess.call(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=run_env)
+            _, status, usage = os.wait4(child.pid, 0)
             elapsed = time.perf_counter() - start
+            child.returncode = os.waitstatus_to_exitcode(status)
             if round_ >= args.warmup:
                 times[name].append(elapsed)
-                codes[name].append(code)
+                # rusage of the child covers its own children (the workers).
+                user[name].append(usage.ru_utime)
+                system[name].append(usage.ru_stime)
+                codes[name].append(child.returncode)
     results = []
     for name, argv in commands:
         t = times[name]
@@ -173,6 +187,8 @@ def measure(args: argparse.Namespace) -> None:
                 "mean": statistics.mean(t),
                 "stddev": statistics.stdev(t) if len(t) > 1 else 0.0,
                 "median": statistics.median(t),
+                "user": statistics.mean(user[name]),
+                "system": statistics.mean(system[name]),
                 "min": min(t),
                 "max": max(t),
                 "times": t,
@@ -203,16 +219,20 @@ def summarize(args: argparse.Namespace) -> None:
             if f"libtest {scenario}" in by_name:
                 scenarios.append(scenario)
     print()
-    print("| scenario | ours median | libtest median | ours / libtest | ours - libtest |")
-    print("|---|---:|---:|---:|---:|")
+    print("| scenario | ours median | libtest median | ours / libtest | ours - libtest | CPU ours / libtest |")
+    print("|---|---:|---:|---:|---:|---:|")
     verdicts = []
     for scenario in scenarios:
         ours = by_name[f"ours {scenario}"]["median"]
         lib = by_name[f"libtest {scenario}"]["median"]
         ratio = ours / lib if lib > 0 else float("inf")
+        # Mean user + system time (the process and its workers): steadier
+        # than wall time on a loaded machine.
+        cpu = [by_name[f"{who} {scenario}"].get("user", 0) + by_name[f"{who} {scenario}"].get("system", 0)
+               for who in ("ours", "libtest")]
         print(
             f"| {scenario} | {ours * 1e3:.1f} ms | {lib * 1e3:.1f} ms | {ratio:.3f}x "
-            f"| {(ours - lib) * 1e3:+.1f} ms |"
+            f"| {(ours - lib) * 1e3:+.1f} ms | {cpu[0] * 1e3:.1f} / {cpu[1] * 1e3:.1f} ms |"
         )
         if scenario.startswith("full"):
             verdicts.append(
