@@ -101,6 +101,8 @@ else
 fi
 
 echo "== medians (ours / libtest)"
-python3 "$here/harness_speed.py" summarize "$json"
+python3 "$here/harness_speed.py" summarize "$json" | tee "$results/summary.md"
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+cp "$json" "$results/harness-speed-$stamp.json"
 echo
-echo "results: $json"
+echo "results: $json (a copy: harness-speed-$stamp.json)"
