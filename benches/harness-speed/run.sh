@@ -9,7 +9,10 @@
 #   RUNS=15 WARMUP=3           timed runs and warm-up runs per command
 #   BENCH_DIR=DIR              where the crate and results go
 #                              (default: ${TMPDIR:-/tmp}/leanvibe-harness-speed)
-#   CARGO_TARGET_DIR=DIR       build directory (default: $BENCH_DIR/target)
+#   CARGO_TARGET_DIR=DIR       build directory (default: $BENCH_DIR/target); two
+#                              BENCH_DIRs must not share one: both crates are
+#                              `tenk`, and cargo may take one's binaries for the
+#                              other's (the sanity check below catches it)
 #   NO_HYPERFINE=1             use the Python timing loop even if hyperfine is there
 set -euo pipefail
 
