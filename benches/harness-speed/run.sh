@@ -15,6 +15,7 @@
 #                              other's (the sanity check below catches it)
 #   NO_HYPERFINE=1             use the Python timing loop even if hyperfine is there
 set -euo pipefail
+export PYTHONDONTWRITEBYTECODE=1
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
