@@ -142,7 +142,7 @@ fn report_paths(args: &Args, profile: &Profile, binary: &str) -> ReportPaths {
 
 /// `--list`: libtest's `name: test` lines; the pretty format adds a count.
 fn list(plan: &Plan, args: &Args) -> i32 {
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for test in &plan.tests {
         let _ = writeln!(out, "{}: test", test.name);
     }

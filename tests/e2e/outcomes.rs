@@ -200,3 +200,19 @@ fn nocapture_passes_output_through() {
         run.stdout
     );
 }
+
+#[test]
+fn a_hang_behind_a_deep_queue_is_blamed_on_the_right_test() {
+    let run = run(&fixture_bin("queue"), &["--test-threads", "1"], &[]);
+    assert_eq!(run.code, Some(101));
+    assert_eq!(run.status_of("m_hangs"), "FAILED");
+    assert!(
+        run.section("m_hangs").contains("timed out"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.summary(),
+        "test result: FAILED. 200 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out"
+    );
+}

@@ -23,6 +23,7 @@ pub const FIXTURE_TARGETS: &[&str] = &[
     "suite",
     "broken_plugin",
     "fixture_scopes",
+    "queue",
 ];
 
 /// The workspace root.

@@ -39,7 +39,9 @@ pub struct ConsoleOptions {
 /// ```
 pub struct Console {
     options: ConsoleOptions,
-    out: io::Stdout,
+    /// Buffered: a line per test as a separate write is most of the console's
+    /// cost in a large suite. Flushed when the runner waits and at the end.
+    out: io::BufWriter<io::Stdout>,
     total: usize,
     done: usize,
     failed_so_far: usize,
@@ -62,7 +64,7 @@ impl Console {
     pub fn new(options: ConsoleOptions) -> Console {
         Console {
             options,
-            out: io::stdout(),
+            out: io::BufWriter::with_capacity(64 * 1024, io::stdout()),
             total: 0,
             done: 0,
             failed_so_far: 0,
@@ -289,6 +291,10 @@ impl Console {
 }
 
 impl Reporter for Console {
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     fn on_event(&mut self, event: &Event<'_>) -> io::Result<()> {
         match event {
             Event::RunStarted(info) => self.run_started(info),

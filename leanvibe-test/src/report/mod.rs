@@ -116,6 +116,12 @@ pub trait Reporter: Send {
     /// Handles one event. Errors are collected and shown at the end of the run.
     fn on_event(&mut self, event: &Event<'_>) -> std::io::Result<()>;
 
+    /// Writes out anything buffered. The runner calls it whenever it is about
+    /// to wait, so buffered output never lags behind a slow test.
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+
     /// Where this sink wrote its file, for the summary's last line.
     fn written_path(&self) -> Option<&std::path::Path> {
         None

@@ -81,6 +81,17 @@ impl Dispatch {
         }
     }
 
+    /// Lets every reporter write out what it buffered.
+    fn flush(&mut self) {
+        for reporter in &mut self.reporters {
+            if let Err(e) = reporter.flush()
+                && self.errors.len() < 10
+            {
+                self.errors.push(e.to_string());
+            }
+        }
+    }
+
     fn finished(&mut self, record: &TestRecord) {
         self.summary.count(record);
         self.emit(&Event::TestFinished(record));
@@ -215,6 +226,9 @@ fn in_pool(
             );
             self.dispatch.finished(&record);
         }
+        fn idle(&mut self) {
+            self.dispatch.flush();
+        }
     }
     let config = pool::PoolConfig {
         workers: settings.workers,
@@ -270,7 +284,12 @@ fn in_process(
     spawn_watchdog(watchdog.clone(), dispatch.clone(), capture.clone(), started);
     for test in tests {
         let budget = settings.budget_for(test);
-        lock(&dispatch).emit(&Event::TestStarted { name: &test.name });
+        {
+            let mut dispatch = lock(&dispatch);
+            dispatch.emit(&Event::TestStarted { name: &test.name });
+            // The test may run long: show what is done so far first.
+            dispatch.flush();
+        }
         let timeout = settings.timeout_for(test);
         let now = Instant::now();
         *lock(&watchdog.state) = Some(Armed {

@@ -5,9 +5,10 @@ use super::execute;
 use super::protocol::{COMMANDS_FD, RESULTS_FD, RunTest, TestDone, VERSION, WORKER_ENV};
 use crate::registry;
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
-use std::mem::ManuallyDrop;
+use std::io::{BufRead, BufReader, Write};
 use std::os::fd::FromRawFd;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 /// `Some` when this process was started as a worker by a harness.
 pub(crate) fn worker_protocol() -> Option<String> {
@@ -29,11 +30,20 @@ pub(crate) fn worker_main(protocol: &str) -> ! {
     execute::install_panic_hook();
     let cases: Vec<_> = registry::all().collect();
     // SAFETY: the harness starts workers with these fds open and owned by us.
-    let commands = BufReader::new(unsafe { File::from_raw_fd(COMMANDS_FD) });
+    let mut commands = BufReader::new(unsafe { File::from_raw_fd(COMMANDS_FD) });
     // SAFETY: as above.
-    let mut results = BufWriter::new(unsafe { File::from_raw_fd(RESULTS_FD) });
-    for line in commands.lines() {
-        let Ok(line) = line else { break };
+    let outbox = Outbox::start(unsafe { File::from_raw_fd(RESULTS_FD) });
+    let mut line = String::new();
+    loop {
+        if commands.buffer().is_empty() {
+            // About to block on the harness: it must have every result first.
+            outbox.flush();
+        }
+        line.clear();
+        match commands.read_line(&mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
         let command: RunTest = match serde_json::from_str(&line) {
             Ok(command) => command,
             Err(e) => fatal(&format!("bad command {line:?}: {e}")),
@@ -45,37 +55,143 @@ pub(crate) fn worker_main(protocol: &str) -> ! {
                 command.name, command.index
             )),
         };
+        outbox.test_started();
         let outcome = execute::run_test(case, &command.budget);
         super::capture::flush_std();
-        let done = TestDone {
+        outbox.push(&TestDone {
             index: command.index,
             stdout_end: fd_size(1),
             stderr_end: fd_size(2),
             outcome,
-        };
-        // Flushed per test: the harness infers when the next test started
-        // from this message, and must see it before a later test hangs.
-        let sent = serde_json::to_writer(&mut results, &done)
-            .map_err(std::io::Error::from)
-            .and_then(|()| results.write_all(b"\n"))
-            .and_then(|()| results.flush());
-        if sent.is_err() {
-            // The harness is gone; nobody is left to report to.
-            std::process::exit(101);
-        }
+        });
     }
+    outbox.flush();
     std::process::exit(0)
 }
 
-/// Size of the file behind `fd`, or 0 when it is not a regular file
-/// (`--nocapture`: a terminal or pipe).
-fn fd_size(fd: i32) -> u64 {
-    // SAFETY: borrowing fd 1 or 2 as a File without taking ownership.
-    let file = ManuallyDrop::new(unsafe { File::from_raw_fd(fd) });
-    match file.metadata() {
-        Ok(meta) if meta.is_file() => meta.len(),
-        _ => 0,
+/// Results on their way to the harness.
+///
+/// Writing each result as it comes is one pipe write and one wake-up of the
+/// harness per test: most of the cost of a trivial test. So results are
+/// batched, and written when the worker runs out of queued commands. But the
+/// harness blames a hang on the first test it has no result for, so results
+/// must never wait behind a slow test: a flusher thread writes them out once
+/// the running test has taken more than [`FLUSH_AFTER`].
+#[derive(Clone)]
+struct Outbox {
+    shared: Arc<(Mutex<Pending>, Condvar)>,
+}
+
+struct Pending {
+    pipe: File,
+    bytes: Vec<u8>,
+    test_started: Option<Instant>,
+    /// The flusher is waiting without a timeout, because nothing is
+    /// pending. It is woken once per batch, when results start to pile up;
+    /// while they are pending it polls, so no test pays for waking it.
+    parked: bool,
+}
+
+/// How long a test may run before the results queued behind it are written.
+const FLUSH_AFTER: Duration = Duration::from_millis(1);
+
+impl Outbox {
+    fn start(pipe: File) -> Outbox {
+        let outbox = Outbox {
+            shared: Arc::new((
+                Mutex::new(Pending {
+                    pipe,
+                    bytes: Vec::with_capacity(64 * 1024),
+                    test_started: None,
+                    parked: false,
+                }),
+                Condvar::new(),
+            )),
+        };
+        let flusher = outbox.clone();
+        let spawned = std::thread::Builder::new()
+            .name("leanvibe-result-flusher".into())
+            .spawn(move || flusher.flush_behind_slow_tests());
+        if spawned.is_err() {
+            fatal("could not start the result flusher thread");
+        }
+        outbox
     }
+
+    fn lock(&self) -> MutexGuard<'_, Pending> {
+        // The flusher never panics while holding the lock; a poisoned lock
+        // still guards whole bytes.
+        self.shared.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn test_started(&self) {
+        let mut pending = self.lock();
+        pending.test_started = Some(Instant::now());
+    }
+
+    fn push(&self, done: &TestDone) {
+        let mut pending = self.lock();
+        pending.test_started = None;
+        if pending.parked && pending.bytes.is_empty() {
+            self.shared.1.notify_one();
+        }
+        let encoded = serde_json::to_writer(&mut pending.bytes, done);
+        if encoded.is_err() {
+            fatal("could not encode a result");
+        }
+        pending.bytes.push(b'\n');
+    }
+
+    fn flush(&self) {
+        write_out(&mut self.lock());
+    }
+
+    /// The flusher thread: sleeps while nothing is pending; otherwise checks
+    /// every [`FLUSH_AFTER`] whether a test has been running that long.
+    fn flush_behind_slow_tests(&self) {
+        let (lock, wake) = &*self.shared;
+        let mut pending = lock.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            let slow = pending
+                .test_started
+                .is_some_and(|started| started.elapsed() >= FLUSH_AFTER);
+            if slow && !pending.bytes.is_empty() {
+                write_out(&mut pending);
+            }
+            pending = if pending.bytes.is_empty() {
+                pending.parked = true;
+                let mut woken = wake.wait(pending).unwrap_or_else(|p| p.into_inner());
+                woken.parked = false;
+                woken
+            } else {
+                wake.wait_timeout(pending, FLUSH_AFTER)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0
+            };
+        }
+    }
+}
+
+fn write_out(pending: &mut Pending) {
+    if pending.bytes.is_empty() {
+        return;
+    }
+    let Pending { pipe, bytes, .. } = pending;
+    if pipe.write_all(bytes).is_err() {
+        // The harness is gone; nobody is left to report to.
+        std::process::exit(101);
+    }
+    bytes.clear();
+}
+
+/// How far output to `fd` has got: the offset of its capture file, which only
+/// ever grows since everything writing to it (this worker, its threads and
+/// children) shares that one file description. 0 when `fd` is not seekable
+/// (`--nocapture`: a terminal or pipe). One `lseek`, cheaper than a `stat`.
+fn fd_size(fd: i32) -> u64 {
+    // SAFETY: lseek on fd 1 or 2, which stay open for the worker's life.
+    let offset = unsafe { libc::lseek(fd, 0, libc::SEEK_CUR) };
+    u64::try_from(offset).unwrap_or(0)
 }
 
 fn fatal(message: &str) -> ! {
