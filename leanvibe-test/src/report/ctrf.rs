@@ -400,7 +400,10 @@ impl Reporter for CtrfReporter {
         Ok(())
     }
 
-    fn written_path(&self) -> Option<&Path> {
-        self.written.then_some(self.path.as_path())
+    fn written_paths(&self) -> Vec<&Path> {
+        self.written
+            .then_some(self.path.as_path())
+            .into_iter()
+            .collect()
     }
 }

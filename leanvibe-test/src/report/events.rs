@@ -36,7 +36,10 @@ use std::path::{Path, PathBuf};
 #[derive(Debug)]
 pub struct EventsReporter {
     path: PathBuf,
-    file: File,
+    /// Buffered; the runner flushes it whenever it is about to wait (before a
+    /// test that may hang, while tests run), so a killed run leaves every line
+    /// up to that moment, each whole.
+    file: io::BufWriter<File>,
     options: ReportOptions,
 }
 
@@ -47,13 +50,13 @@ impl EventsReporter {
     /// # use leanvibe_test::report::{ReportOptions, Reporter, events::EventsReporter};
     /// let dir = tempfile::tempdir().unwrap();
     /// let sink = EventsReporter::new(dir.path().join("a/b.events.jsonl"), ReportOptions::default()).unwrap();
-    /// assert!(sink.written_path().unwrap().exists());
+    /// assert!(sink.written_paths()[0].exists());
     /// ```
     pub fn new(path: PathBuf, options: ReportOptions) -> io::Result<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        let file = File::create(&path)?;
+        let file = io::BufWriter::with_capacity(64 * 1024, File::create(&path)?);
         Ok(EventsReporter {
             path,
             file,
@@ -191,13 +194,20 @@ struct Line {
 
 impl Reporter for EventsReporter {
     fn on_event(&mut self, event: &Event<'_>) -> io::Result<()> {
-        let mut bytes = serde_json::to_vec(&self.line(event))?;
-        bytes.push(b'\n');
-        self.file.write_all(&bytes)?;
+        let line = self.line(event);
+        serde_json::to_writer(&mut self.file, &line)?;
+        self.file.write_all(b"\n")?;
+        if let Event::RunFinished { .. } = event {
+            self.file.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
         self.file.flush()
     }
 
-    fn written_path(&self) -> Option<&Path> {
-        Some(&self.path)
+    fn written_paths(&self) -> Vec<&Path> {
+        vec![&self.path]
     }
 }

@@ -1,9 +1,8 @@
 //! Where the report files go, and the three file sinks of a run in one call.
 
-use super::ctrf::CtrfReporter;
+use super::collect::Collector;
 use super::events::EventsReporter;
-use super::junit::JunitReporter;
-use super::{ReportOptions, Reporter};
+use super::{Event, ReportOptions, Reporter};
 use std::path::{Path, PathBuf};
 
 /// Environment variable naming the report directory (the runner's
@@ -51,12 +50,16 @@ impl ReportPaths {
     /// # use leanvibe_test::report::{ReportOptions, files::ReportPaths};
     /// let dir = tempfile::tempdir().unwrap();
     /// let sinks = ReportPaths::in_dir(dir.path(), "suite").reporters(&ReportOptions::default()).unwrap();
-    /// assert_eq!(sinks.len(), 3);
+    /// assert_eq!(sinks.len(), 2); // JUnit and CTRF from one model; the event stream
     /// ```
     pub fn reporters(&self, options: &ReportOptions) -> std::io::Result<Vec<Box<dyn Reporter>>> {
         Ok(vec![
-            Box::new(JunitReporter::new(self.junit.clone(), options.clone())),
-            Box::new(CtrfReporter::new(self.ctrf.clone(), options.clone())),
+            Box::new(FinalFiles {
+                junit: self.junit.clone(),
+                ctrf: self.ctrf.clone(),
+                collector: Collector::new(options.clone()),
+                written: false,
+            }),
             Box::new(EventsReporter::new(self.events.clone(), options.clone())?),
         ])
     }
@@ -85,4 +88,33 @@ pub fn default_report_dir(test_binary: &Path) -> Option<PathBuf> {
         .take(2)
         .find(|d| d.join("CACHEDIR.TAG").is_file());
     Some(marked.or_else(|| profile.parent())?.join("leanvibe"))
+}
+
+/// The JUnit and CTRF files of a run from one model: each record is cleaned
+/// and redacted once, not once per format (what `JunitReporter` and
+/// `CtrfReporter` each do on their own).
+struct FinalFiles {
+    junit: PathBuf,
+    ctrf: PathBuf,
+    collector: Collector,
+    written: bool,
+}
+
+impl Reporter for FinalFiles {
+    fn on_event(&mut self, event: &Event<'_>) -> std::io::Result<()> {
+        if let Some(report) = self.collector.on_event(event) {
+            report.write(&self.ctrf)?;
+            super::junit::write_file(&report, &self.junit)?;
+            self.written = true;
+        }
+        Ok(())
+    }
+
+    fn written_paths(&self) -> Vec<&Path> {
+        if self.written {
+            vec![self.junit.as_path(), self.ctrf.as_path()]
+        } else {
+            Vec::new()
+        }
+    }
 }

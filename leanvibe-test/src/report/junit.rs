@@ -86,8 +86,11 @@ impl Reporter for JunitReporter {
         Ok(())
     }
 
-    fn written_path(&self) -> Option<&Path> {
-        self.written.then_some(self.path.as_path())
+    fn written_paths(&self) -> Vec<&Path> {
+        self.written
+            .then_some(self.path.as_path())
+            .into_iter()
+            .collect()
     }
 }
 

@@ -122,8 +122,8 @@ pub trait Reporter: Send {
         Ok(())
     }
 
-    /// Where this sink wrote its file, for the summary's last line.
-    fn written_path(&self) -> Option<&std::path::Path> {
-        None
+    /// The files this sink has written, for the summary's last line.
+    fn written_paths(&self) -> Vec<&std::path::Path> {
+        Vec::new()
     }
 }

@@ -112,7 +112,7 @@ impl Dispatch {
         let paths: Vec<String> = self
             .reporters
             .iter()
-            .filter_map(|r| r.written_path())
+            .flat_map(|r| r.written_paths())
             .map(|p| p.display().to_string())
             .collect();
         if !paths.is_empty() {
