@@ -54,6 +54,9 @@ pub(crate) trait PoolEvents {
 /// run the depth falls to one anyway.
 const MAX_QUEUE: usize = 128;
 
+/// How long the pool waits for a result before it lets the reporters flush.
+const IDLE_AFTER: Duration = Duration::from_millis(1);
+
 /// Runs every job; returns once each has been reported finished.
 pub(crate) fn run(
     jobs: &[Job],
@@ -80,12 +83,16 @@ pub(crate) fn run(
     }
     while pool.remaining > 0 {
         pool.feed(events)?;
-        let message = match receiver.try_recv() {
-            Ok(message) => Ok(message),
-            Err(_) => {
+        // Output is flushed only once no result has come for a moment: in a
+        // suite of fast tests, flushing whenever the channel is empty would be
+        // a write per test again.
+        let deadline = pool.time_to_next_deadline();
+        let message = match receiver.recv_timeout(deadline.min(IDLE_AFTER)) {
+            Err(mpsc::RecvTimeoutError::Timeout) if deadline > IDLE_AFTER => {
                 events.idle();
-                receiver.recv_timeout(pool.time_to_next_deadline())
+                receiver.recv_timeout(deadline - IDLE_AFTER)
             }
+            other => other,
         };
         match message {
             Ok(Message::Done { worker, done }) => pool.on_done(worker, done, events),
