@@ -21,6 +21,7 @@ pub const FIXTURE_TARGETS: &[&str] = &[
     "badconfig",
     "hostile",
     "suite",
+    "deploy",
 ];
 
 /// The workspace root.

@@ -149,6 +149,17 @@ impl VirtualClock {
         VirtualClock::default()
     }
 
+    /// The virtual time now (the same as [`Clock::now`], callable without
+    /// importing the trait).
+    ///
+    /// ```
+    /// let clock = leanvibe_test::deploy::VirtualClock::new();
+    /// assert_eq!(clock.now(), std::time::Duration::ZERO);
+    /// ```
+    pub fn now(&self) -> Duration {
+        self.lock().now
+    }
+
     /// Moves the clock forward by `duration`.
     ///
     /// ```
@@ -172,7 +183,7 @@ impl VirtualClock {
 
 impl Clock for VirtualClock {
     fn now(&self) -> Duration {
-        self.lock().now
+        VirtualClock::now(self)
     }
 
     fn sleep(&self, duration: Duration) -> Sleep {
