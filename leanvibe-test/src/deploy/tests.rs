@@ -611,3 +611,46 @@ fn max_unavailable_updates_in_overlapping_batches() {
     assert_eq!(fleet.most_unavailable(), 3);
     assert_eq!(count(&result, |s| matches!(s, InstanceStatus::Updated)), 10);
 }
+
+#[test]
+fn a_dropped_virtual_sleep_does_not_hold_the_clock_back() {
+    let clock = VirtualClock::new();
+    block_on(async {
+        tokio::select! {
+            _ = clock.sleep(30 * MIN) => panic!("the longer sleep cannot end first"),
+            _ = clock.sleep(10 * MIN) => {}
+        }
+        assert_eq!(clock.now(), 10 * MIN);
+        // The 30-minute sleep was dropped: a 5-minute one ends at 15:00.
+        clock.sleep(5 * MIN).await;
+        assert_eq!(clock.now(), 15 * MIN);
+    });
+}
+
+#[test]
+fn the_strategies_run_on_the_system_clock_too() {
+    let clock = SystemClock::new();
+    // Enough traffic that a 5 ms window at 10% holds requests (83).
+    let fleet = SimFleet::blue_green(&clock).baseline(MetricSample {
+        requests: 10_000_000,
+        error_rate: 0.0,
+        avg_ms: 10.0,
+        p95_ms: 20.0,
+        memory_mb: 40.0,
+    });
+    let tick = Duration::from_millis(5);
+    let strategy = BlueGreen::default().steps(vec![
+        TrafficStep::new(10, Analysis::guide(tick, 2)),
+        TrafficStep::new(100, Analysis::guide(tick, 2)),
+    ]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let result = runtime.block_on(strategy.run(&fleet, &clock, "v2"));
+    assert_eq!(result.outcome, Outcome::Succeeded, "{}", result.log());
+    // Four real sleeps of 5 ms: at least 20 ms went by (no upper bound: a
+    // loaded machine may take longer).
+    assert!(result.elapsed() >= 4 * tick, "{:?}", result.elapsed());
+    assert_eq!(fleet.traffic("green"), 100);
+}
