@@ -80,6 +80,12 @@ commands=(
     "libtest exact=$libtest --exact $exact"
     "ours list=$ours --list"
     "libtest list=$libtest --list"
+    # Our default writes JUnit, CTRF and an event stream; libtest writes none.
+    # These pairs compare the harnesses doing the same work.
+    "ours full --no-report=$ours --no-report"
+    "libtest full --no-report=$libtest"
+    "ours exact --no-report=$ours --no-report --exact $exact"
+    "libtest exact --no-report=$libtest --exact $exact"
 )
 
 if [[ -z "${NO_HYPERFINE:-}" ]] && ! command -v hyperfine >/dev/null; then

@@ -38,6 +38,7 @@
 pub mod budget;
 pub mod cli;
 pub mod config;
+pub mod deploy;
 pub mod harness;
 pub mod plan;
 pub mod plugin;

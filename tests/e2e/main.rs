@@ -3,6 +3,7 @@
 
 mod budgets;
 mod cli;
+mod gate;
 mod nextest;
 mod outcomes;
 mod plugins;

@@ -24,6 +24,7 @@ pub const FIXTURE_TARGETS: &[&str] = &[
     "broken_plugin",
     "fixture_scopes",
     "queue",
+    "deploy",
 ];
 
 /// The workspace root.

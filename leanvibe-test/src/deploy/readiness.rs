@@ -1,0 +1,751 @@
+//! The readiness gate for CI: `leanvibe-report gate`.
+//!
+//! Reads the CTRF reports of a run and the bench compliance files, checks a
+//! [`ReadinessPolicy`], and renders a Markdown summary for the CI job page.
+//! A run is ready when:
+//!
+//! - there is at least one CTRF report;
+//! - every failed test carries one of the allowed tags (none by default);
+//! - no failed test, allowed or not, failed with a forbidden kind (read
+//!   from CTRF `extra.leanvibe.failureKind`; by default `budget.*`,
+//!   `security` and `performance`);
+//! - every bench compliance file says `"passed": true` (and there is one,
+//!   if the policy requires benches);
+//! - the coverage figure, when a minimum is set, reaches it.
+//!
+//! **Bench compliance files** are assumed to be JSON files named
+//! `*.compliance.json` with at least a top-level `"passed": bool` and a
+//! `"benches": [...]` list; a bench entry with `"name"` and
+//! `"passed": false` is named in the summary. Other fields are ignored.
+//!
+//! **Coverage files** hold a percentage: either a bare number (`83.4` or
+//! `83.4%`), or JSON with `data[0].totals.lines.percent` (the summary of
+//! `cargo llvm-cov --json --summary-only`) or a top-level `coverage` or
+//! `percent` number.
+//!
+//! ```
+//! use leanvibe_test::deploy::readiness::{evaluate, Inputs, ReadinessPolicy};
+//! let dir = tempfile::tempdir().unwrap();
+//! let report = dir.path().join("suite.ctrf.json");
+//! std::fs::write(&report, r#"{"reportFormat":"CTRF","specVersion":"0.0.0","results":{
+//!   "tool":{"name":"leanvibe-test"},"summary":{"tests":1,"passed":0,"failed":1,"skipped":0,
+//!   "pending":0,"other":0,"start":0,"stop":0},"tests":[{"name":"slow","status":"failed",
+//!   "duration":61,"message":"took 61 ms, over max_ms = 50",
+//!   "extra":{"leanvibe":{"schema":1,"failureKind":"budget.time","attempts":1}}}]}}"#).unwrap();
+//! let inputs = Inputs::find(&[dir.path().to_owned()]).unwrap();
+//! let readiness = evaluate(&ReadinessPolicy::default(), &inputs).unwrap();
+//! assert!(!readiness.ready);
+//! assert!(readiness.markdown().contains("| `slow` | budget.time |"));
+//! ```
+
+use crate::report::ctrf::{CtrfReport, CtrfStatus, EXTRA_KEY};
+use serde::Deserialize;
+use serde_json::Value;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Why the gate could not be evaluated (as opposed to "not ready").
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadinessError {
+    /// A file or directory could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file was read but is not what it should be.
+    #[error("{}: {problem}", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+}
+
+/// What makes a run ready. Built from flags, a TOML file, or both.
+///
+/// ```
+/// use leanvibe_test::deploy::readiness::ReadinessPolicy;
+/// let policy = ReadinessPolicy::default();
+/// assert!(policy.is_forbidden("budget.memory"));
+/// assert!(policy.is_forbidden("security"));
+/// assert!(!policy.is_forbidden("panic"));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadinessPolicy {
+    /// Failed tests carrying one of these tags do not block (unless their
+    /// failure kind is forbidden).
+    pub allowed_failure_tags: Vec<String>,
+    /// Failure kinds that always block. `prefix.*` matches every kind
+    /// starting with `prefix.`.
+    pub forbidden_kinds: Vec<String>,
+    /// Require at least one bench compliance file.
+    pub require_benches: bool,
+    /// The file holding the coverage percentage.
+    pub coverage_file: Option<PathBuf>,
+    /// The lowest acceptable coverage percentage.
+    pub min_coverage: Option<f64>,
+}
+
+impl Default for ReadinessPolicy {
+    fn default() -> Self {
+        ReadinessPolicy {
+            allowed_failure_tags: Vec::new(),
+            forbidden_kinds: DEFAULT_FORBIDDEN_KINDS
+                .iter()
+                .map(|k| k.to_string())
+                .collect(),
+            require_benches: false,
+            coverage_file: None,
+            min_coverage: None,
+        }
+    }
+}
+
+/// The failure kinds that block by default.
+pub const DEFAULT_FORBIDDEN_KINDS: &[&str] = &["budget.*", "security", "performance"];
+
+/// The TOML form of a policy; every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    allowed_failure_tags: Option<Vec<String>>,
+    forbidden_kinds: Option<Vec<String>>,
+    require_benches: Option<bool>,
+    coverage_file: Option<PathBuf>,
+    min_coverage: Option<f64>,
+}
+
+impl ReadinessPolicy {
+    /// Reads a policy from TOML; keys left out keep their defaults. A
+    /// relative `coverage_file` is taken relative to the policy file.
+    ///
+    /// ```toml
+    /// allowed_failure_tags = ["experimental"]
+    /// forbidden_kinds = ["budget.*", "security", "performance", "timeout"]
+    /// require_benches = true
+    /// coverage_file = "target/coverage.txt"
+    /// min_coverage = 80.0
+    /// ```
+    ///
+    /// ```
+    /// use leanvibe_test::deploy::readiness::ReadinessPolicy;
+    /// let policy = ReadinessPolicy::from_toml("min_coverage = 75\nallowed_failure_tags = [\"net\"]", None).unwrap();
+    /// assert_eq!(policy.min_coverage, Some(75.0));
+    /// assert!(ReadinessPolicy::from_toml("min_coverge = 75", None).is_err());
+    /// ```
+    pub fn from_toml(text: &str, path: Option<&Path>) -> Result<ReadinessPolicy, ReadinessError> {
+        let where_ = path.unwrap_or(Path::new("policy"));
+        let file: PolicyFile = toml::from_str(text).map_err(|e| ReadinessError::Invalid {
+            path: where_.to_path_buf(),
+            problem: e.to_string().trim_end().to_string(),
+        })?;
+        let mut policy = ReadinessPolicy::default();
+        if let Some(tags) = file.allowed_failure_tags {
+            policy.allowed_failure_tags = tags;
+        }
+        if let Some(kinds) = file.forbidden_kinds {
+            policy.forbidden_kinds = kinds;
+        }
+        if let Some(require) = file.require_benches {
+            policy.require_benches = require;
+        }
+        policy.coverage_file = file
+            .coverage_file
+            .map(|file| match path.and_then(Path::parent) {
+                Some(dir) if file.is_relative() => dir.join(file),
+                _ => file,
+            });
+        policy.min_coverage = file.min_coverage;
+        Ok(policy)
+    }
+
+    /// Reads a policy file ([`from_toml`](ReadinessPolicy::from_toml)).
+    ///
+    /// ```no_run
+    /// let policy = leanvibe_test::deploy::readiness::ReadinessPolicy::load("readiness.toml".as_ref())?;
+    /// # Ok::<(), leanvibe_test::deploy::readiness::ReadinessError>(())
+    /// ```
+    pub fn load(path: &Path) -> Result<ReadinessPolicy, ReadinessError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ReadinessError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        ReadinessPolicy::from_toml(&text, Some(path))
+    }
+
+    /// Whether failure `kind` always blocks.
+    ///
+    /// ```
+    /// # use leanvibe_test::deploy::readiness::ReadinessPolicy;
+    /// let policy = ReadinessPolicy { forbidden_kinds: vec!["budget.*".into()], ..Default::default() };
+    /// assert!(policy.is_forbidden("budget.time"));
+    /// assert!(!policy.is_forbidden("budget"));
+    /// ```
+    pub fn is_forbidden(&self, kind: &str) -> bool {
+        self.forbidden_kinds
+            .iter()
+            .any(|pattern| match pattern.strip_suffix('*') {
+                Some(prefix) => kind.starts_with(prefix),
+                None => kind == pattern,
+            })
+    }
+}
+
+/// The files to read: CTRF reports and bench compliance files.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Inputs {
+    /// `*.ctrf.json` reports.
+    pub ctrf: Vec<PathBuf>,
+    /// `*.compliance.json` bench files.
+    pub compliance: Vec<PathBuf>,
+}
+
+impl Inputs {
+    /// Sorts files given on the command line: a directory contributes its
+    /// `*.ctrf.json` and `*.compliance.json` files (not its subdirectories);
+    /// a file ending in `.compliance.json` is a compliance file, any other
+    /// file a CTRF report.
+    ///
+    /// ```
+    /// use leanvibe_test::deploy::readiness::Inputs;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// for name in ["a.ctrf.json", "b.junit.xml", "encode.compliance.json"] {
+    ///     std::fs::write(dir.path().join(name), "{}").unwrap();
+    /// }
+    /// let inputs = Inputs::find(&[dir.path().to_owned()]).unwrap();
+    /// assert_eq!(inputs.ctrf, vec![dir.path().join("a.ctrf.json")]);
+    /// assert_eq!(inputs.compliance, vec![dir.path().join("encode.compliance.json")]);
+    /// ```
+    pub fn find(paths: &[PathBuf]) -> Result<Inputs, ReadinessError> {
+        let mut inputs = Inputs::default();
+        for path in paths {
+            if path.is_dir() {
+                let entries = std::fs::read_dir(path).map_err(|source| ReadinessError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                let mut found: Vec<PathBuf> =
+                    entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+                found.sort();
+                for file in found {
+                    let name = file.to_string_lossy();
+                    if name.ends_with(".ctrf.json") {
+                        inputs.ctrf.push(file);
+                    } else if name.ends_with(".compliance.json") {
+                        inputs.compliance.push(file);
+                    }
+                }
+            } else if path.to_string_lossy().ends_with(".compliance.json") {
+                inputs.compliance.push(path.clone());
+            } else {
+                inputs.ctrf.push(path.clone());
+            }
+        }
+        Ok(inputs)
+    }
+}
+
+/// One check of the gate and how it went.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    /// `Reports`, `Tests`, `Failure kinds`, `Benches`, `Coverage`.
+    pub name: &'static str,
+    /// `Some(true)` passed, `Some(false)` blocks, `None` did not apply.
+    pub passed: Option<bool>,
+    /// One line of explanation.
+    pub detail: String,
+}
+
+/// A failed test found in the reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailedTest {
+    /// Its name.
+    pub name: String,
+    /// `extra.leanvibe.failureKind`, when the report has it.
+    pub kind: Option<String>,
+    /// Its tags.
+    pub tags: Vec<String>,
+    /// First line of the failure message.
+    pub message: Option<String>,
+    /// It carries an allowed tag.
+    pub allowed: bool,
+    /// Its kind is forbidden.
+    pub forbidden: bool,
+}
+
+/// The gate's verdict, with everything the summary shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Readiness {
+    /// Every check passed or did not apply.
+    pub ready: bool,
+    /// The checks, in order.
+    pub checks: Vec<Check>,
+    /// Every failed test.
+    pub failed_tests: Vec<FailedTest>,
+    /// Names of failing benches, with their compliance file.
+    pub failed_benches: Vec<String>,
+}
+
+/// Reads the inputs and checks them against the policy.
+///
+/// ```
+/// use leanvibe_test::deploy::readiness::{evaluate, Inputs, ReadinessPolicy};
+/// let readiness = evaluate(&ReadinessPolicy::default(), &Inputs::default()).unwrap();
+/// assert!(!readiness.ready); // no reports at all is not ready
+/// ```
+pub fn evaluate(policy: &ReadinessPolicy, inputs: &Inputs) -> Result<Readiness, ReadinessError> {
+    let mut checks = Vec::new();
+    let (mut passed, mut skipped) = (0u64, 0u64);
+    let mut failed_tests = Vec::new();
+    for path in &inputs.ctrf {
+        let report = CtrfReport::read(path).map_err(|source| ReadinessError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        for test in report.results.tests {
+            match test.status {
+                CtrfStatus::Passed => passed += 1,
+                CtrfStatus::Skipped | CtrfStatus::Pending => skipped += 1,
+                CtrfStatus::Failed | CtrfStatus::Other => {
+                    let kind = test
+                        .extra
+                        .get(EXTRA_KEY)
+                        .and_then(|extra| extra.get("failureKind"))
+                        .and_then(Value::as_str)
+                        .map(str::to_string);
+                    failed_tests.push(FailedTest {
+                        allowed: test
+                            .tags
+                            .iter()
+                            .any(|t| policy.allowed_failure_tags.contains(t)),
+                        forbidden: kind.as_deref().is_some_and(|k| policy.is_forbidden(k)),
+                        message: test.message.clone(),
+                        name: test.name,
+                        kind,
+                        tags: test.tags,
+                    });
+                }
+            }
+        }
+    }
+    let reports = inputs.ctrf.len();
+    checks.push(Check {
+        name: "Reports",
+        passed: Some(reports > 0),
+        detail: match reports {
+            0 => "no CTRF reports found".to_string(),
+            1 => "1 CTRF report".to_string(),
+            n => format!("{n} CTRF reports"),
+        },
+    });
+    let blocking = failed_tests.iter().filter(|t| !t.allowed).count();
+    let allowed = failed_tests.len() - blocking;
+    checks.push(Check {
+        name: "Tests",
+        passed: Some(blocking == 0),
+        detail: format!(
+            "{passed} passed, {} failed ({allowed} allowed by tag), {skipped} skipped",
+            failed_tests.len()
+        ),
+    });
+    let forbidden: Vec<String> = failed_tests
+        .iter()
+        .filter(|t| t.forbidden)
+        .map(|t| format!("`{}` ({})", t.name, t.kind.as_deref().unwrap_or("?")))
+        .collect();
+    checks.push(Check {
+        name: "Failure kinds",
+        passed: Some(forbidden.is_empty()),
+        detail: if forbidden.is_empty() {
+            format!("none of {}", policy.forbidden_kinds.join(", "))
+        } else {
+            format!("{} forbidden: {}", forbidden.len(), forbidden.join(", "))
+        },
+    });
+    let failed_benches = bench_check(policy, inputs, &mut checks)?;
+    coverage_check(policy, &mut checks)?;
+    Ok(Readiness {
+        ready: checks.iter().all(|c| c.passed != Some(false)),
+        checks,
+        failed_tests,
+        failed_benches,
+    })
+}
+
+fn bench_check(
+    policy: &ReadinessPolicy,
+    inputs: &Inputs,
+    checks: &mut Vec<Check>,
+) -> Result<Vec<String>, ReadinessError> {
+    let mut failed_files = Vec::new();
+    let mut failed_benches = Vec::new();
+    let mut benches = 0usize;
+    for path in &inputs.compliance {
+        let invalid = |problem: &str| ReadinessError::Invalid {
+            path: path.clone(),
+            problem: problem.to_string(),
+        };
+        let text = std::fs::read(path).map_err(|source| ReadinessError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let doc: Value = serde_json::from_slice(&text).map_err(|e| invalid(&e.to_string()))?;
+        let passed = doc.get("passed").and_then(Value::as_bool).ok_or_else(|| {
+            invalid("no top-level boolean `passed` (expected a bench compliance file)")
+        })?;
+        let list = doc
+            .get("benches")
+            .and_then(Value::as_array)
+            .ok_or_else(|| {
+                invalid("no top-level `benches` list (expected a bench compliance file)")
+            })?;
+        benches += list.len();
+        for bench in list {
+            if bench.get("passed").and_then(Value::as_bool) == Some(false) {
+                let name = bench.get("name").and_then(Value::as_str).unwrap_or("?");
+                failed_benches.push(format!("{name} ({})", path.display()));
+            }
+        }
+        if !passed {
+            failed_files.push(path.display().to_string());
+        }
+    }
+    let files = inputs.compliance.len();
+    checks.push(if files == 0 {
+        Check {
+            name: "Benches",
+            passed: if policy.require_benches {
+                Some(false)
+            } else {
+                None
+            },
+            detail: "no bench compliance files".to_string(),
+        }
+    } else if failed_files.is_empty() {
+        Check {
+            name: "Benches",
+            passed: Some(true),
+            detail: format!("{benches} benches in {files} compliance files, all gates green"),
+        }
+    } else {
+        Check {
+            name: "Benches",
+            passed: Some(false),
+            detail: format!(
+                "{} of {files} compliance files failed: {}",
+                failed_files.len(),
+                failed_files.join(", ")
+            ),
+        }
+    });
+    Ok(failed_benches)
+}
+
+fn coverage_check(policy: &ReadinessPolicy, checks: &mut Vec<Check>) -> Result<(), ReadinessError> {
+    let check = match (&policy.coverage_file, policy.min_coverage) {
+        (None, None) => Check {
+            name: "Coverage",
+            passed: None,
+            detail: "no minimum set".to_string(),
+        },
+        (None, Some(min)) => Check {
+            name: "Coverage",
+            passed: Some(false),
+            detail: format!("a minimum of {min}% is set but no coverage file was given"),
+        },
+        (Some(file), min) => {
+            let figure = read_coverage(file)?;
+            match min {
+                Some(min) => Check {
+                    name: "Coverage",
+                    passed: Some(figure >= min),
+                    detail: format!(
+                        "{figure:.1}% {} minimum {min}%",
+                        if figure >= min { "≥" } else { "<" }
+                    ),
+                },
+                None => Check {
+                    name: "Coverage",
+                    passed: None,
+                    detail: format!("{figure:.1}% (no minimum set)"),
+                },
+            }
+        }
+    };
+    checks.push(check);
+    Ok(())
+}
+
+/// Reads a coverage percentage (formats in the [module docs](self)).
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let plain = dir.path().join("coverage.txt");
+/// std::fs::write(&plain, "83.4%\n").unwrap();
+/// assert_eq!(leanvibe_test::deploy::readiness::read_coverage(&plain).unwrap(), 83.4);
+/// let llvm = dir.path().join("coverage.json");
+/// std::fs::write(&llvm, r#"{"data":[{"totals":{"lines":{"percent":71.25}}}]}"#).unwrap();
+/// assert_eq!(leanvibe_test::deploy::readiness::read_coverage(&llvm).unwrap(), 71.25);
+/// ```
+pub fn read_coverage(path: &Path) -> Result<f64, ReadinessError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ReadinessError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let trimmed = text.trim();
+    let figure = if let Ok(number) = trimmed.trim_end_matches('%').trim().parse::<f64>() {
+        Some(number)
+    } else if let Ok(doc) = serde_json::from_str::<Value>(trimmed) {
+        doc.pointer("/data/0/totals/lines/percent")
+            .or_else(|| doc.get("coverage"))
+            .or_else(|| doc.get("percent"))
+            .and_then(Value::as_f64)
+    } else {
+        None
+    };
+    figure
+        .filter(|f| f.is_finite())
+        .ok_or_else(|| ReadinessError::Invalid {
+            path: path.to_path_buf(),
+            problem: "expected a coverage percentage: a number, or JSON with \
+                      data[0].totals.lines.percent, `coverage` or `percent`"
+                .to_string(),
+        })
+}
+
+impl Readiness {
+    /// The summary as GitHub-flavoured Markdown, for `$GITHUB_STEP_SUMMARY`.
+    ///
+    /// ```
+    /// use leanvibe_test::deploy::readiness::{evaluate, Inputs, ReadinessPolicy};
+    /// let md = evaluate(&ReadinessPolicy::default(), &Inputs::default()).unwrap().markdown();
+    /// assert!(md.starts_with("## ❌ Not ready to deploy"));
+    /// ```
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        let title = if self.ready {
+            "✅ Ready to deploy"
+        } else {
+            "❌ Not ready to deploy"
+        };
+        let _ = writeln!(out, "## {title}\n");
+        let _ = writeln!(out, "| Check | Result | Details |\n|---|---|---|");
+        for check in &self.checks {
+            let mark = match check.passed {
+                Some(true) => "✅ pass",
+                Some(false) => "❌ fail",
+                None => "➖ n/a",
+            };
+            let _ = writeln!(out, "| {} | {mark} | {} |", check.name, cell(&check.detail));
+        }
+        if !self.failed_tests.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n### Failed tests\n\n| Test | Kind | Tags | Blocks | Message |\n|---|---|---|---|---|"
+            );
+            for test in &self.failed_tests {
+                let blocks = match (test.forbidden, test.allowed) {
+                    (true, _) => "yes (forbidden kind)",
+                    (false, true) => "no (allowed tag)",
+                    (false, false) => "yes",
+                };
+                let _ = writeln!(
+                    out,
+                    "| `{}` | {} | {} | {blocks} | {} |",
+                    test.name.replace('`', "'"),
+                    test.kind.as_deref().unwrap_or("?"),
+                    cell(&test.tags.join(", ")),
+                    cell(test.message.as_deref().unwrap_or(""))
+                );
+            }
+        }
+        if !self.failed_benches.is_empty() {
+            let _ = writeln!(out, "\n### Failing benches\n");
+            for bench in &self.failed_benches {
+                let _ = writeln!(out, "- {}", cell(bench));
+            }
+        }
+        out
+    }
+}
+
+/// Text safe inside a Markdown table cell: one line, pipes escaped, capped.
+fn cell(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("");
+    let mut capped: String = line.chars().take(160).collect();
+    if line.chars().count() > 160 {
+        capped.push('…');
+    }
+    capped.replace('|', "\\|")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn report(dir: &Path, name: &str, tests: Value) -> PathBuf {
+        let path = dir.join(format!("{name}.ctrf.json"));
+        let doc = json!({"reportFormat": "CTRF", "specVersion": "0.0.0", "results": {
+            "tool": {"name": "leanvibe-test"},
+            "summary": {"tests": 0, "passed": 0, "failed": 0, "skipped": 0, "pending": 0,
+                        "other": 0, "start": 0, "stop": 0},
+            "tests": tests}});
+        std::fs::write(&path, doc.to_string()).unwrap();
+        path
+    }
+
+    fn failed(name: &str, kind: &str, tags: &[&str]) -> Value {
+        json!({"name": name, "status": "failed", "duration": 1, "tags": tags,
+               "message": format!("{name} failed | badly"),
+               "extra": {"leanvibe": {"schema": 1, "failureKind": kind, "attempts": 1}}})
+    }
+
+    fn passed(name: &str) -> Value {
+        json!({"name": name, "status": "passed", "duration": 1})
+    }
+
+    fn check<'a>(readiness: &'a Readiness, name: &str) -> &'a Check {
+        readiness.checks.iter().find(|c| c.name == name).unwrap()
+    }
+
+    #[test]
+    fn allowed_tags_excuse_ordinary_failures_but_not_forbidden_kinds() {
+        let dir = tempfile::tempdir().unwrap();
+        report(
+            dir.path(),
+            "a",
+            json!([passed("ok"), failed("flaky_net", "panic", &["network"])]),
+        );
+        let policy = ReadinessPolicy {
+            allowed_failure_tags: vec!["network".into()],
+            ..ReadinessPolicy::default()
+        };
+        let inputs = Inputs::find(&[dir.path().to_owned()]).unwrap();
+        let readiness = evaluate(&policy, &inputs).unwrap();
+        assert!(readiness.ready, "{}", readiness.markdown());
+        assert_eq!(
+            check(&readiness, "Tests").detail,
+            "1 passed, 1 failed (1 allowed by tag), 0 skipped"
+        );
+
+        report(
+            dir.path(),
+            "b",
+            json!([failed("leaks", "budget.memory", &["network"])]),
+        );
+        let inputs = Inputs::find(&[dir.path().to_owned()]).unwrap();
+        let readiness = evaluate(&policy, &inputs).unwrap();
+        assert!(!readiness.ready);
+        assert_eq!(check(&readiness, "Tests").passed, Some(true));
+        assert_eq!(check(&readiness, "Failure kinds").passed, Some(false));
+        let md = readiness.markdown();
+        assert!(md.contains("| `leaks` | budget.memory | network | yes (forbidden kind) | leaks failed \\| badly |"), "{md}");
+        assert!(
+            md.contains("| `flaky_net` | panic | network | no (allowed tag) |"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn an_unexcused_failure_blocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = report(dir.path(), "a", json!([failed("boom", "panic", &[])]));
+        let inputs = Inputs::find(&[path]).unwrap();
+        let readiness = evaluate(&ReadinessPolicy::default(), &inputs).unwrap();
+        assert!(!readiness.ready);
+        assert_eq!(check(&readiness, "Tests").passed, Some(false));
+        assert_eq!(check(&readiness, "Failure kinds").passed, Some(true));
+    }
+
+    #[test]
+    fn bench_compliance_files_must_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        report(dir.path(), "a", json!([passed("ok")]));
+        std::fs::write(
+            dir.path().join("encode.compliance.json"),
+            json!({"passed": true, "benches": [{"name": "encode", "passed": true}]}).to_string(),
+        )
+        .unwrap();
+        let inputs = Inputs::find(&[dir.path().to_owned()]).unwrap();
+        let readiness = evaluate(&ReadinessPolicy::default(), &inputs).unwrap();
+        assert!(readiness.ready, "{}", readiness.markdown());
+        assert_eq!(
+            check(&readiness, "Benches").detail,
+            "1 benches in 1 compliance files, all gates green"
+        );
+
+        std::fs::write(
+            dir.path().join("decode.compliance.json"),
+            json!({"passed": false, "benches": [{"name": "decode", "passed": false}]}).to_string(),
+        )
+        .unwrap();
+        let inputs = Inputs::find(&[dir.path().to_owned()]).unwrap();
+        let readiness = evaluate(&ReadinessPolicy::default(), &inputs).unwrap();
+        assert!(!readiness.ready);
+        assert!(readiness.failed_benches[0].starts_with("decode ("));
+
+        std::fs::write(dir.path().join("bad.compliance.json"), "{\"ok\": true}").unwrap();
+        let inputs = Inputs::find(&[dir.path().to_owned()]).unwrap();
+        let err = evaluate(&ReadinessPolicy::default(), &inputs)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("bad.compliance.json: no top-level boolean `passed`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn required_benches_and_coverage_minimums_apply() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = report(dir.path(), "a", json!([passed("ok")]));
+        let coverage = dir.path().join("coverage.txt");
+        std::fs::write(&coverage, "79.9").unwrap();
+        let inputs = Inputs::find(&[path]).unwrap();
+        let mut policy = ReadinessPolicy {
+            require_benches: true,
+            ..ReadinessPolicy::default()
+        };
+        let readiness = evaluate(&policy, &inputs).unwrap();
+        assert_eq!(check(&readiness, "Benches").passed, Some(false));
+
+        policy.require_benches = false;
+        policy.min_coverage = Some(80.0);
+        let readiness = evaluate(&policy, &inputs).unwrap();
+        assert_eq!(check(&readiness, "Coverage").passed, Some(false));
+        assert!(
+            check(&readiness, "Coverage")
+                .detail
+                .contains("no coverage file")
+        );
+
+        policy.coverage_file = Some(coverage.clone());
+        let readiness = evaluate(&policy, &inputs).unwrap();
+        assert_eq!(check(&readiness, "Coverage").detail, "79.9% < minimum 80%");
+        assert!(!readiness.ready);
+        std::fs::write(&coverage, "80").unwrap();
+        assert!(evaluate(&policy, &inputs).unwrap().ready);
+    }
+
+    #[test]
+    fn policy_files_resolve_coverage_relative_to_themselves() {
+        let policy = ReadinessPolicy::from_toml(
+            "coverage_file = \"cov.txt\"\nforbidden_kinds = [\"timeout\"]",
+            Some(Path::new("ci/readiness.toml")),
+        )
+        .unwrap();
+        assert_eq!(policy.coverage_file, Some(PathBuf::from("ci/cov.txt")));
+        assert!(policy.is_forbidden("timeout") && !policy.is_forbidden("budget.time"));
+        let err = ReadinessPolicy::from_toml("min_coverage = \"high\"", None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("policy: "), "{err}");
+    }
+}
