@@ -6,4 +6,5 @@ mod cli;
 mod nextest;
 mod outcomes;
 mod reports;
+mod security;
 mod selection;
