@@ -100,8 +100,11 @@ pub(crate) fn security_suite(args: TokenStream, item: TokenStream) -> TokenStrea
         item: func,
         params: Vec::new(),
     };
+    // Reported here, not by `valid`, whose `should_panic` rules are
+    // about `#[plugin_test]`.
+    let should_panic = config.should_panic.take();
     valid::check(&config, &test_fn, &mut errors);
-    if let Some(should_panic) = &config.should_panic {
+    if let Some(should_panic) = &should_panic {
         errors.at(
             should_panic.key_span,
             "`should_panic` does not apply to a security suite: a panic on any payload is a \

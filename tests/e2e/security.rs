@@ -75,7 +75,11 @@ fn the_run_fails_on_the_naive_handlers_only() {
         "test result: FAILED. 15 passed; 11 failed; 0 ignored; 0 measured; 0 filtered out"
     );
     for (name, status) in run.test_lines() {
-        let expected = if name.starts_with("naive::") { "FAILED" } else { "ok" };
+        let expected = if name.starts_with("naive::") {
+            "FAILED"
+        } else {
+            "ok"
+        };
         assert_eq!(status, expected, "{name}:\n{}", run.section(&name));
     }
 }
@@ -94,7 +98,14 @@ fn naive_dot_dot_stripping_leaks_the_canary() {
 #[test]
 fn sh_dash_c_with_interpolation_leaks_the_token_and_creates_the_marker() {
     let section = findings_of("naive::ping::command_injection");
-    for id in ["ci-semicolon", "ci-and", "ci-pipe", "ci-backticks", "ci-subshell", "ci-ifs"] {
+    for id in [
+        "ci-semicolon",
+        "ci-and",
+        "ci-pipe",
+        "ci-backticks",
+        "ci-subshell",
+        "ci-ifs",
+    ] {
         assert_fires(&section, id, "command-token");
     }
     assert_fires(&section, "ci-touch-marker", "marker-file");
@@ -106,7 +117,10 @@ fn a_toy_template_engine_evaluates_the_product() {
     let section = findings_of("naive::render::template_injection");
     assert_fires(&section, "ssti-jinja", "template-product");
     // The engine only knows `{{ }}`: `${...}` stays text.
-    assert!(finding_lines(&section, "ssti-dollar").is_empty(), "{section}");
+    assert!(
+        finding_lines(&section, "ssti-dollar").is_empty(),
+        "{section}"
+    );
 }
 
 #[test]
@@ -140,7 +154,10 @@ fn an_unbounded_parser_blows_the_memory_budget() {
     let section = findings_of("naive::count::oversize");
     assert_fires(&section, "string-16mib", "memory");
     assert!(section.contains("over the budget of 8388608"), "{section}");
-    assert!(section.contains("1 finding(s)"), "smaller inputs stay under 8 MiB:\n{section}");
+    assert!(
+        section.contains("1 finding(s)"),
+        "smaller inputs stay under 8 MiB:\n{section}"
+    );
 }
 
 #[test]
@@ -176,7 +193,10 @@ fn concatenated_sql_sleeps_and_echoes() {
     assert_fires(&section, "sqli-or-true", "sql-echo");
     // Inside the string literal the sleep does not run.
     let or_sleep = finding_lines(&section, "sqli-time-or-sleep");
-    assert!(or_sleep.iter().all(|l| !l.contains("sql-delay")), "{section}");
+    assert!(
+        or_sleep.iter().all(|l| !l.contains("sql-delay")),
+        "{section}"
+    );
 }
 
 #[test]
@@ -190,15 +210,24 @@ fn unverified_tokens_and_case_folding_bypass_the_login() {
     ] {
         assert_fires(&section, id, "auth-accepted");
     }
-    assert!(finding_lines(&section, "auth-missing").is_empty(), "{section}");
+    assert!(
+        finding_lines(&section, "auth-missing").is_empty(),
+        "{section}"
+    );
 }
 
 #[test]
 fn one_payload_panicking_does_not_stop_the_others() {
     let section = findings_of("naive::lookup::ldap_injection");
     assert_fires(&section, "ldap-uid", "panic");
-    assert!(section.contains("unbalanced parentheses in the filter"), "{section}");
-    assert!(section.contains("(8 payloads)"), "every payload ran:\n{section}");
+    assert!(
+        section.contains("unbalanced parentheses in the filter"),
+        "{section}"
+    );
+    assert!(
+        section.contains("(8 payloads)"),
+        "every payload ran:\n{section}"
+    );
     assert!(finding_lines(&section, "ldap-star").is_empty(), "{section}");
 }
 
@@ -224,7 +253,10 @@ fn reports_carry_the_security_type_tags_and_findings() {
         assert_eq!(findings.is_empty(), name.starts_with("careful::"), "{name}");
         if let Some(first) = findings.first() {
             for field in ["payload_id", "payload", "oracle", "evidence", "fix"] {
-                assert!(first[field].as_str().is_some_and(|s| !s.is_empty()), "{name}: {field}");
+                assert!(
+                    first[field].as_str().is_some_and(|s| !s.is_empty()),
+                    "{name}: {field}"
+                );
             }
         }
     }
@@ -232,7 +264,10 @@ fn reports_carry_the_security_type_tags_and_findings() {
         junit.contains("type=\"security\""),
         "JUnit failures carry the security kind"
     );
-    assert!(junit.contains("[pt-nested-strip]"), "JUnit body lists the findings");
+    assert!(
+        junit.contains("[pt-nested-strip]"),
+        "JUnit body lists the findings"
+    );
 }
 
 #[test]
@@ -241,6 +276,10 @@ fn selecting_one_vector_by_name_runs_it_everywhere() {
     let names: Vec<String> = run.test_lines().into_iter().map(|(n, _)| n).collect();
     assert_eq!(
         names,
-        ["careful::greet::xss", "careful::greet_task::xss", "naive::greet::xss"]
+        [
+            "careful::greet::xss",
+            "careful::greet_task::xss",
+            "naive::greet::xss"
+        ]
     );
 }
