@@ -1,10 +1,13 @@
 //! `#[security_suite]`: the same stages as `#[plugin_test]` (parse, then
 //! validate, then expand), over the shared [`Config`] plus the vectors.
 //!
-//! The function is emitted unchanged, followed by a module of the same name
-//! (functions and modules live in different namespaces) holding a call shim
-//! and one registered test per vector, named `<fn>::<vector>`. On any error
-//! every error is emitted with the function alone.
+//! The function is emitted unchanged, followed by a hidden call shim and one
+//! registered test per vector, named `<fn>::<vector>` (the registered name
+//! carries the `::`, so `full_name()` reads as if the tests sat in a module
+//! named after the function). Everything is emitted beside the function,
+//! with no module in between, so it also works where items are local to a
+//! block (a doctest's `main`). On any error every error is emitted with the
+//! function alone.
 
 use crate::config::{Config, Key, TestFn};
 use crate::errors::Errors;
@@ -12,6 +15,7 @@ use crate::expand::{self, Case};
 use crate::{parse, valid};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
+use syn::ext::IdentExt;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{Expr, FnArg, Item, Meta, ReturnType, Token, Type};
@@ -365,20 +369,25 @@ fn expand(
     };
     let is_async = sig.asyncness.is_some();
     let call = if is_async {
-        quote!(super::#ident(#arg).await)
+        quote!(#ident(#arg).await)
     } else {
-        quote!(super::#ident(#arg))
+        quote!(#ident(#arg))
     };
     let reply = expand::respan(quote!(#s::reply(#call)), lo, hi);
+    let shim_name = format_ident!("__leanvibe_security_{}", ident.unraw());
     let shim = if is_async {
         quote! {
-            fn __leanvibe_call<'a>(probe: &'a #s::Probe) -> #s::BoxedResponse<'a> {
+            #[doc(hidden)]
+            #[allow(non_snake_case)]
+            fn #shim_name<'a>(probe: &'a #s::Probe) -> #s::BoxedResponse<'a> {
                 ::std::boxed::Box::pin(async move { #reply })
             }
         }
     } else {
         quote! {
-            fn __leanvibe_call(probe: &#s::Probe) -> #s::Reply {
+            #[doc(hidden)]
+            #[allow(non_snake_case)]
+            fn #shim_name(probe: &#s::Probe) -> #s::Reply {
                 #reply
             }
         }
@@ -393,16 +402,16 @@ fn expand(
         });
         let start_paused = config.start_paused.as_ref().is_some_and(|s| s.value);
         quote! {
-            #s::Call::Async(__leanvibe_call, #p::AsyncConfig {
+            #s::Call::Async(#shim_name, #p::AsyncConfig {
                 multi_thread: #multi_thread,
                 worker_threads: #worker_threads,
                 start_paused: #start_paused,
             })
         }
     } else {
-        quote!(#s::Call::Sync(__leanvibe_call))
+        quote!(#s::Call::Sync(#shim_name))
     };
-    let name = syn::ext::IdentExt::unraw(ident).to_string();
+    let name = ident.unraw().to_string();
     let payload_ms = match &config.budget.max_ms {
         Some(ms) => {
             let ms = proc_macro2::Literal::u64_suffixed(ms.value.ceil() as u64);
@@ -439,7 +448,7 @@ fn expand(
             &p,
             config,
             &Case {
-                name: vector.clone(),
+                name: format!("{name}::{vector}"),
                 name_span: ident.span(),
                 kind: "security",
                 extra_tags: vec!["security".to_string(), vector.clone()],
@@ -448,15 +457,9 @@ fn expand(
             },
         )
     });
-    let module = format_ident!("{}", name, span = ident.span());
-    let vis = &func.vis;
     quote! {
         #func
-
-        #[doc(hidden)]
-        #vis mod #module {
-            #shim
-            #(#cases)*
-        }
+        #shim
+        #(#cases)*
     }
 }

@@ -334,8 +334,8 @@ pub use leanvibe_test_macros::fixture;
 /// ```
 ///
 /// Each vector becomes its own test named `<fn>::<vector>` (the function is
-/// emitted unchanged, beside a module of the same name holding the tests),
-/// tagged `security` and `<vector>`, CTRF type `security`; so
+/// emitted unchanged, the tests are registered beside it), tagged `security`
+/// and `<vector>`, CTRF type `security`; so
 /// `cargo test -- sql_injection` runs one vector everywhere. Without
 /// `vectors`, every vector that applies to the signature runs.
 ///
