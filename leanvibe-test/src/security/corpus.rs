@@ -157,30 +157,41 @@ pub fn fill(text: &str, values: &HashMap<String, String>) -> String {
     out
 }
 
-/// The `oversize` inputs, generated: strings of 64 KiB, 1 MiB and 16 MiB,
-/// 100 000-deep arrays and objects, a path over 4096 bytes, 100 000 query
-/// parameters and 1 MiB of multi-byte characters. Each is `(id, text)`.
+/// One generated `oversize` input: its id and how to build it. Built one
+/// at a time, just before its call, so the suite never holds them all.
+#[derive(Debug, Clone, Copy)]
+pub struct Generated {
+    /// Stable id (`string-16mib`).
+    pub id: &'static str,
+    /// Builds the text.
+    pub make: fn() -> String,
+}
+
+const DEEP: usize = 100_000;
+
+/// The `oversize` inputs: strings of 64 KiB, 1 MiB and 16 MiB, 100 000-deep
+/// arrays and objects, a path over 4096 bytes, a 300-byte path segment,
+/// 100 000 query parameters and 1 MiB of multi-byte characters.
 ///
 /// ```
 /// let inputs = leanvibe_test::security::corpus::oversize();
 /// assert!(inputs.len() >= 8);
-/// assert!(inputs.iter().any(|(_, text)| text.len() == 16 << 20));
+/// assert!(inputs.iter().any(|input| (input.make)().len() == 16 << 20));
 /// ```
-pub fn oversize() -> Vec<(&'static str, String)> {
-    const DEEP: usize = 100_000;
+pub fn oversize() -> Vec<Generated> {
+    let input = |id, make| Generated { id, make };
     vec![
-        ("string-64kib", "A".repeat(64 << 10)),
-        ("string-1mib", "A".repeat(1 << 20)),
-        ("nested-array-100k", "[".repeat(DEEP) + &"]".repeat(DEEP)),
-        (
-            "nested-object-100k",
-            "{\"a\":".repeat(DEEP) + "1" + &"}".repeat(DEEP),
-        ),
-        ("path-over-4096", "a/".repeat(2100) + "file.txt"),
-        ("segment-over-255", "a".repeat(300) + ".txt"),
-        ("params-100k", "a=1&".repeat(DEEP)),
-        ("multibyte-1mib", "\u{1F600}".repeat(1 << 18)),
-        ("string-16mib", "A".repeat(16 << 20)),
+        input("string-64kib", || "A".repeat(64 << 10)),
+        input("string-1mib", || "A".repeat(1 << 20)),
+        input("nested-array-100k", || "[".repeat(DEEP) + &"]".repeat(DEEP)),
+        input("nested-object-100k", || {
+            "{\"a\":".repeat(DEEP) + "1" + &"}".repeat(DEEP)
+        }),
+        input("path-over-4096", || "a/".repeat(2100) + "file.txt"),
+        input("segment-over-255", || "a".repeat(300) + ".txt"),
+        input("params-100k", || "a=1&".repeat(DEEP)),
+        input("multibyte-1mib", || "\u{1F600}".repeat(1 << 18)),
+        input("string-16mib", || "A".repeat(16 << 20)),
     ]
 }
 

@@ -22,7 +22,7 @@ use std::sync::Arc;
 /// ```
 /// use leanvibe_test::security::{Probe, SecretKind, Vector};
 ///
-/// let probe = Probe::for_doc(Vector::PathTraversal, "../x").unwrap();
+/// let probe = Probe::standalone(Vector::PathTraversal, "../x").unwrap();
 /// assert_eq!(probe.payload(), "../x");
 /// assert!(probe.sandbox_root().is_dir());
 /// assert!(probe.secret(SecretKind::ApiKey).starts_with("sk_live_"));
@@ -31,7 +31,8 @@ use std::sync::Arc;
 pub struct Probe {
     context: Arc<Context>,
     id: String,
-    payload: String,
+    /// Shared: a probe is cloned per call, and payloads reach 16 MiB.
+    payload: Arc<str>,
     credentials: Credentials,
 }
 
@@ -55,19 +56,20 @@ impl Probe {
         Probe {
             context,
             id,
-            payload,
+            payload: payload.into(),
             credentials,
         }
     }
 
-    /// A probe outside any suite, for examples and unit tests of a handler.
+    /// A probe outside any suite, with a fresh sandbox, listener and secrets:
+    /// for examples and for unit tests of a handler.
     ///
     /// ```
     /// use leanvibe_test::security::{Probe, Vector};
-    /// let probe = Probe::for_doc(Vector::Xss, "<b>").unwrap();
+    /// let probe = Probe::standalone(Vector::Xss, "<b>").unwrap();
     /// assert_eq!(probe.vector(), Vector::Xss);
     /// ```
-    pub fn for_doc(vector: Vector, payload: &str) -> std::io::Result<Probe> {
+    pub fn standalone(vector: Vector, payload: &str) -> std::io::Result<Probe> {
         let context = Arc::new(Context::new(vector, 200)?);
         Ok(Probe::new(context, "doc".into(), payload.into()))
     }

@@ -35,9 +35,25 @@ pub struct Suite {
 /// A payload ready to run.
 struct Planned {
     id: String,
-    text: String,
+    text: Text,
     /// The corpus text, for re-filling with another delay (`sql_injection`).
     template: Option<String>,
+}
+
+/// A payload's text, or how to build it (`oversize`, built just before its
+/// call so only one is alive at a time).
+enum Text {
+    Ready(String),
+    Generated(fn() -> String),
+}
+
+impl Text {
+    fn get(&self) -> String {
+        match self {
+            Text::Ready(text) => text.clone(),
+            Text::Generated(make) => make(),
+        }
+    }
 }
 
 /// Runs `suite`'s vector against `call`. Returns `Ok` when nothing was
@@ -71,7 +87,7 @@ pub fn run(suite: &Suite, call: Call) -> Result<(), String> {
     let mut run = 0;
     for payload in &planned {
         run += 1;
-        let probe = Probe::new(context.clone(), payload.id.clone(), payload.text.clone());
+        let probe = Probe::new(context.clone(), payload.id.clone(), payload.text.get());
         let hits_before = context.listener.hits();
         let observed = exec::execute(call, probe.clone(), limit, track_heap);
         let effects = effects(&context, hits_before);
@@ -94,7 +110,7 @@ pub fn run(suite: &Suite, call: Call) -> Result<(), String> {
         {
             findings.push(super::finding::Finding {
                 payload_id: payload.id.clone(),
-                payload: super::finding::escape(&payload.text, 120),
+                payload: super::finding::escape(probe.payload(), 120),
                 oracle: "sql-delay",
                 evidence,
                 fix: Vector::SqlInjection.fix_hint(),
@@ -128,9 +144,9 @@ fn plan(vector: Vector, context: &Context) -> Vec<Planned> {
     if vector == Vector::Oversize {
         return corpus::oversize()
             .into_iter()
-            .map(|(id, text)| Planned {
-                id: id.to_string(),
-                text,
+            .map(|input| Planned {
+                id: input.id.to_string(),
+                text: Text::Generated(input.make),
                 template: None,
             })
             .collect();
@@ -138,7 +154,7 @@ fn plan(vector: Vector, context: &Context) -> Vec<Planned> {
     corpus::entries(vector)
         .into_iter()
         .map(|entry| Planned {
-            text: corpus::fill(&entry.text, &context.values),
+            text: Text::Ready(corpus::fill(&entry.text, &context.values)),
             template: entry.text.contains("@@DELAY").then(|| entry.text.clone()),
             id: entry.id,
         })
