@@ -24,7 +24,7 @@ pub(crate) fn plugin_test(args: TokenStream, item: TokenStream) -> TokenStream {
             // Something that is not valid Rust gets no error of ours: rustc
             // reports the syntax error when it reads the item back.
             if let Ok(other) = syn::parse2::<Item>(item.clone()) {
-                errors.push(not_a_function(&other));
+                errors.push(not_a_function(&other, "plugin_test"));
             }
             let errors = errors.finish().err().map(syn::Error::into_compile_error);
             return quote!(#errors #item);
@@ -39,7 +39,7 @@ pub(crate) fn plugin_test(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-fn not_a_function(item: &Item) -> syn::Error {
+pub(crate) fn not_a_function(item: &Item, attribute: &str) -> syn::Error {
     let (span, what) = match item {
         Item::Struct(item) => (item.struct_token.span, "a struct"),
         Item::Enum(item) => (item.enum_token.span, "an enum"),
@@ -55,13 +55,13 @@ fn not_a_function(item: &Item) -> syn::Error {
     };
     syn::Error::new(
         span,
-        format!("`#[plugin_test]` goes on a function, not on {what}"),
+        format!("`#[{attribute}]` goes on a function, not on {what}"),
     )
 }
 
 /// The errors, then the function as written (minus our attributes). It is
 /// unused without its registration, which would add a warning to the errors.
-fn fallback(test_fn: &TestFn, error: syn::Error) -> TokenStream {
+pub(crate) fn fallback(test_fn: &TestFn, error: syn::Error) -> TokenStream {
     let errors = error.into_compile_error();
     let func = &test_fn.item;
     quote! {
@@ -74,15 +74,59 @@ fn fallback(test_fn: &TestFn, error: syn::Error) -> TokenStream {
 fn registration(config: &Config, test_fn: &TestFn) -> TokenStream {
     let func = &test_fn.item;
     let ident = &func.sig.ident;
+    let p = private_path(config);
+    let budget = budget(&p, &config.budget);
+    let body = body(&p, config, test_fn);
+    let case = test_case(
+        &p,
+        config,
+        &Case {
+            name: ident.unraw().to_string(),
+            name_span: ident.span(),
+            kind: "unit",
+            extra_tags: Vec::new(),
+            budget,
+            body,
+        },
+    );
+    quote! {
+        #func
+        #case
+    }
+}
+
+/// `::leanvibe_test::__private`, or the `crate = "..."` path's.
+pub(crate) fn private_path(config: &Config) -> TokenStream {
     let krate = match &config.crate_path {
         Some(path) => path.value.to_token_stream(),
         None => quote!(::leanvibe_test),
     };
-    let p = quote!(#krate::__private);
-    let name = ident.unraw().to_string();
+    quote!(#krate::__private)
+}
+
+/// What differs between the registrations `#[plugin_test]` and
+/// `#[security_suite]` generate; the rest comes from the shared [`Config`].
+pub(crate) struct Case {
+    /// The registered name (the function's, or the vector's).
+    pub(crate) name: String,
+    /// `line!()` is taken at this span: the function's name.
+    pub(crate) name_span: Span,
+    /// CTRF `type`.
+    pub(crate) kind: &'static str,
+    /// Tags added after the attribute's own.
+    pub(crate) extra_tags: Vec<String>,
+    /// A `Budget` expression.
+    pub(crate) budget: TokenStream,
+    /// The statements of `__leanvibe_body`.
+    pub(crate) body: TokenStream,
+}
+
+/// The `inventory::submit!` of one `TestCase`.
+pub(crate) fn test_case(p: &TokenStream, config: &Config, case: &Case) -> TokenStream {
+    let name = &case.name;
     // `line!()` carrying the name's span reports the line of the name, not of
     // the attribute.
-    let line = quote_spanned!(ident.span()=> ::core::line!());
+    let line = quote_spanned!(case.name_span=> ::core::line!());
     let ignore = match config.ignore.as_ref().map(|s| &s.value) {
         None => quote!(#p::Ignore::No),
         Some(IgnoreCfg::Flag) => quote!(#p::Ignore::Yes),
@@ -99,10 +143,11 @@ fn registration(config: &Config, test_fn: &TestFn) -> TokenStream {
         .as_ref()
         .map(|s| s.value.as_slice())
         .unwrap_or(&[]);
-    let budget = budget(&p, &config.budget);
-    let body = body(&p, config, test_fn);
+    let extra_tags = &case.extra_tags;
+    let kind = case.kind;
+    let budget = &case.budget;
+    let body = &case.body;
     quote! {
-        #func
         #p::inventory::submit! {
             #p::TestCase {
                 name: #name,
@@ -114,8 +159,8 @@ fn registration(config: &Config, test_fn: &TestFn) -> TokenStream {
                     ignore: #ignore,
                     should_panic: #should_panic,
                     timeout_ms: #timeout_ms,
-                    tags: &[#(#tags),*],
-                    kind: "unit",
+                    tags: &[#(#tags,)* #(#extra_tags),*],
+                    kind: #kind,
                     budget: #budget,
                 },
                 body: {
@@ -131,7 +176,7 @@ fn registration(config: &Config, test_fn: &TestFn) -> TokenStream {
 
 /// Every field spelled out, so a field added to `Budget` fails here loudly
 /// instead of defaulting silently.
-fn budget(p: &TokenStream, budget: &BudgetConfig) -> TokenStream {
+pub(crate) fn budget(p: &TokenStream, budget: &BudgetConfig) -> TokenStream {
     let ms =
         |setting: &Option<Setting<f64>>| option(setting.as_ref(), |v| Literal::f64_suffixed(*v));
     let count =
@@ -171,7 +216,7 @@ fn budget(p: &TokenStream, budget: &BudgetConfig) -> TokenStream {
 
 /// `Some(lit)` or `None`, with absolute paths. The literal carries the span
 /// of the value the user wrote, so any error about it points there.
-fn option<T>(setting: Option<&Setting<T>>, lit: impl Fn(&T) -> Literal) -> TokenStream {
+pub(crate) fn option<T>(setting: Option<&Setting<T>>, lit: impl Fn(&T) -> Literal) -> TokenStream {
     match setting {
         Some(setting) => {
             let mut lit = lit(&setting.value);
@@ -252,7 +297,7 @@ fn body(p: &TokenStream, config: &Config, test_fn: &TestFn) -> TokenStream {
 /// gets `hi` (recursively inside a trailing group), so that rustc, which spans
 /// an expression from its first token to its last, reports errors about it
 /// on the user's code from `lo` to `hi`.
-fn respan(tokens: TokenStream, lo: Span, hi: Span) -> TokenStream {
+pub(crate) fn respan(tokens: TokenStream, lo: Span, hi: Span) -> TokenStream {
     let tokens: Vec<TokenTree> = tokens.into_iter().collect();
     let last = tokens.len().saturating_sub(1);
     tokens

@@ -6,6 +6,8 @@
 //! between keys and the function's signature, `expand` generates the code.
 //! `fixture` runs the same stages for `#[fixture]`; `inject` generates the
 //! code that builds a test's (or fixture's) parameters from fixtures.
+//! `security` runs them for `#[security_suite]`, reusing `expand`'s
+//! registration with one test per vector.
 
 mod config;
 mod errors;
@@ -13,6 +15,7 @@ mod expand;
 mod fixture;
 mod inject;
 mod parse;
+mod security;
 mod valid;
 
 use proc_macro::TokenStream;
@@ -29,4 +32,11 @@ pub fn plugin_test(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn fixture(args: TokenStream, item: TokenStream) -> TokenStream {
     fixture::fixture(args.into(), item.into()).into()
+}
+
+/// Registers one security test per attack vector for a function; documented
+/// on `leanvibe_test::security_suite`.
+#[proc_macro_attribute]
+pub fn security_suite(args: TokenStream, item: TokenStream) -> TokenStream {
+    security::security_suite(args.into(), item.into()).into()
 }

@@ -45,6 +45,7 @@ pub mod plugin;
 pub mod record;
 pub mod registry;
 pub mod report;
+pub mod security;
 pub mod service;
 pub mod threshold;
 
@@ -295,6 +296,105 @@ pub use leanvibe_test_macros::plugin_test;
 /// unchanged, so it can also be called directly.
 pub use leanvibe_test_macros::fixture;
 
+/// Runs a function against attack payloads, one registered test per
+/// vector, judged by oracles that observe what happened (files read,
+/// commands run, expressions evaluated, requests made, time and memory), not
+/// only whether the payload was echoed.
+///
+/// ```no_run,standalone_crate
+/// use leanvibe_test::prelude::*;
+///
+/// /// Payload only: registers `render::xss`, `render::log_injection`, ...
+/// #[security_suite(vectors = [xss, sql_injection, log_injection, template_injection])]
+/// fn render(payload: &str) -> Result<String, String> {
+///     Ok(payload.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+///         .replace(['\r', '\n', '\u{1b}'], " "))
+/// }
+///
+/// /// The full probe: sandbox root, canary URL, secrets, credentials.
+/// #[security_suite(vectors = [path_traversal, oversize], max_mb = 8)]
+/// fn read_file(probe: &Probe) -> Result<String, String> {
+///     if probe.payload().len() > 4096 {
+///         return Err("path is too long (limit 4096 bytes)".into());
+///     }
+///     let root = probe.sandbox_root().canonicalize().map_err(|e| e.to_string())?;
+///     let path = root.join(probe.payload()).canonicalize().map_err(|e| e.to_string())?;
+///     if !path.starts_with(&root) {
+///         return Err("path leaves the root".into());
+///     }
+///     std::fs::read_to_string(path).map_err(|e| e.to_string())
+/// }
+///
+/// /// Async works too, with any `Outcome` (here the plugin contract's).
+/// #[security_suite(vectors = [xss])]
+/// async fn handle(payload: &str) -> TaskResult {
+///     TaskResult::error(ErrorCode::InvalidParameter, "names may not hold markup")
+/// }
+///
+/// # leanvibe_test::main!();
+/// ```
+///
+/// Each vector becomes its own test named `<fn>::<vector>` (the function is
+/// emitted unchanged, the tests are registered beside it), tagged `security`
+/// and `<vector>`, CTRF type `security`; so
+/// `cargo test -- sql_injection` runs one vector everywhere. Without
+/// `vectors`, every vector that applies to the signature runs.
+///
+/// # The function
+///
+/// Sync or `async`, with one parameter: `payload: &str`, or `probe: &Probe`
+/// ([`security::Probe`]: the payload plus the sandbox root, canary URL,
+/// generated secrets, credentials and account). `path_traversal`, `secrets`
+/// and `auth_bypass` need the probe. It returns anything implementing
+/// [`security::Outcome`]: `TaskResult` (a rejection must carry an
+/// `error_code`), `Result<T: Serialize, E: Display>`, or
+/// [`security::Response`]. Each payload runs on its own thread with fds 1
+/// and 2 captured; an async function gets a fresh tokio runtime per payload.
+///
+/// # Judging
+///
+/// For every vector, a panic (caught per payload: the rest still run), no
+/// answer within the per-payload limit, or heap growth over `max_mb` during
+/// one call is a finding; so is a rejection without a message (or without
+/// a code, for `TaskResult`). A generated secret seen anywhere is a finding.
+/// An acceptance, and for leak oracles a rejection's message too, is then
+/// judged by the vector's oracle:
+///
+/// | vector | payloads | finding when |
+/// |---|---|---|
+/// | `sql_injection` | 19: union, boolean, stacked, time-based, NoSQL | a payload with a quote or terminator comes back unchanged; a time-based payload makes the call take its 200 ms sleep longer than a benign call, confirmed by a 400 ms run taking twice as long |
+/// | `xss` | 14: tags, handlers, `javascript:` URLs, polyglots, mixed case | `<script`, an `on*=` attribute, a `javascript:` attribute value or a frame survives unescaped (markup also in a benign call's output is ignored) |
+/// | `path_traversal` | 21: `../`, URL/double/overlong/Unicode-encoded, `....//`, `..;/`, Windows, UNC, absolute, `file://` | the random token of the canary files planted one and two levels above `probe.sandbox_root()` is in the output or printed; or `/etc/passwd` content |
+/// | `command_injection` | 15: `;`, `&&`, `\|\|`, `\|`, `&`, backticks, `$()`, `${IFS}`, newlines, quote breaks, argument injection | the echoed token (only a shell joins its halves around `''`) is in the output or printed, or the marker file exists |
+/// | `template_injection` | 12: Jinja, `${}`, ERB, `#{}`, Razor, Thymeleaf, Smarty, polyglots | the product of two random 6-digit factors is in the output |
+/// | `ssrf` | 16: loopback in decimal, octal, hex, short, IPv6 and mapped forms, userinfo, metadata endpoints, `file://` | any request reaches the suite's loopback listener (127.0.0.1 and ::1); an accepted URL without a hit is a warning |
+/// | `xxe` | 8: external entities, parameter entities, XInclude, billion laughs | canary token or a listener hit |
+/// | `log_injection` | 11: CR/LF forged lines, ESC sequences, `${jndi:...}` | a raw CR, LF or ESC from the payload (as given or percent-decoded) in the output or printed |
+/// | `header_injection` | 9: `%0d%0a`, double encoding, `嘊嘍`, raw CRLF | the same, in the output |
+/// | `secrets` | 11: `config`, `debug`, `env`, format strings, ... | a value of `probe.secret(kind)` or anything the [`secrets`] detector matches in the output or printed |
+/// | `oversize` | 9, generated: 64 KiB, 1 MiB, 16 MiB, 100 000-deep arrays and objects, paths over 4096 bytes, 100 000 parameters | a rejection whose message names no size or limit; an acceptance over the time or heap limit |
+/// | `auth_bypass` | 16: missing, empty, SQLi/NoSQL, case variants, fullwidth, `alg: none`, expired, wrong or no signature, malformed JWTs | any acceptance |
+/// | `ldap_injection`, `prototype_pollution` | 8 each | the common rules only |
+///
+/// A failing vector ends with a `security` failure listing every finding
+/// (payload id, escaped payload, oracle, evidence, fix hint); the findings
+/// and warnings are also attached under `security` (CTRF `extra`).
+///
+/// # Keys
+///
+/// | key | value | meaning |
+/// |---|---|---|
+/// | `vectors` | `[xss, ssrf]` | Vectors to run; default: all that apply. |
+/// | `max_ms` | number > 0 | Per-payload time limit (default 5000 ms); past it the payload counts as hung and the remaining ones are not run (the thread cannot be stopped). |
+/// | `max_mb` / `max_kb` | number > 0 | Per-payload heap growth limit (needs `leanvibe_test::main!()`); the suite's own generated inputs do not count. |
+/// | `timeout_ms`, `ignore`, `tags`, `flavor`, `worker_threads`, `start_paused`, `crate` | as for [`plugin_test`] | Apply to each vector's test. |
+///
+/// `should_panic`, `iterations` and the statistical keys do not apply.
+/// Mistakes (unknown or duplicate vectors, a vector needing the probe on a
+/// `&str` function, a wrong parameter) are reported together, with the
+/// function still emitted.
+pub use leanvibe_test_macros::security_suite;
+
 /// The tokio this crate runs async tests on, re-exported so plugin tests need
 /// no separate dependency.
 ///
@@ -314,7 +414,8 @@ pub mod prelude {
         ErrorCode, HarnessError, Plugin, PluginConfig, PluginError, PluginHarness, Task,
         TaskResult, async_trait,
     };
-    pub use crate::{fixture, plugin_test};
+    pub use crate::security::{Outcome, Probe};
+    pub use crate::{fixture, plugin_test, security_suite};
 }
 
 /// Defines `main` for a `harness = false` test target: collects the

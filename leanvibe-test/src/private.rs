@@ -7,6 +7,7 @@ pub use crate::fixture::{
     on_worker_runtime_blocking, setup_async, setup_sync,
 };
 pub use crate::registry::{Budget, Ignore, ShouldPanic, TestAttrs, TestBody, TestCase};
+pub use crate::security::generated as security;
 pub use inventory;
 pub use tokio;
 

@@ -8,4 +8,5 @@ mod nextest;
 mod outcomes;
 mod plugins;
 mod reports;
+mod security;
 mod selection;

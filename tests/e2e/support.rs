@@ -25,6 +25,7 @@ pub const FIXTURE_TARGETS: &[&str] = &[
     "fixture_scopes",
     "queue",
     "deploy",
+    "vulnerable",
 ];
 
 /// The workspace root.

@@ -1,0 +1,137 @@
+//! Calls the function under test with one payload: on its own thread (so a
+//! hang is noticed and a panic is caught), with fds 1 and 2 captured, and
+//! with its heap growth measured.
+
+use super::capture::Capture;
+use super::outcome::{Outcome, Response};
+use super::probe::Probe;
+use crate::__private::AsyncConfig;
+use crate::budget::alloc;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// A boxed future borrowing the probe.
+pub type BoxedResponse<'a> = Pin<Box<dyn Future<Output = Reply> + 'a>>;
+
+/// How generated code calls the user's function for one probe.
+#[derive(Clone, Copy)]
+pub enum Call {
+    /// A sync function.
+    Sync(fn(&Probe) -> Reply),
+    /// An async function, run on a fresh runtime per payload.
+    Async(for<'a> fn(&'a Probe) -> BoxedResponse<'a>, AsyncConfig),
+}
+
+/// A response and whether its type has error codes.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub(crate) response: Response,
+    pub(crate) has_code: bool,
+}
+
+/// Wraps what the user's function returned.
+pub fn reply<O: Outcome>(outcome: O) -> Reply {
+    Reply {
+        response: outcome.into_response(),
+        has_code: O::HAS_CODE,
+    }
+}
+
+/// How one call ended.
+#[derive(Debug)]
+pub(crate) enum Ended {
+    Returned(Reply),
+    Panicked(String),
+    /// No answer within the limit; the thread is left behind.
+    Hung,
+}
+
+/// Everything observed about one call.
+#[derive(Debug)]
+pub(crate) struct Observed {
+    pub(crate) ended: Ended,
+    pub(crate) elapsed: Duration,
+    /// Peak heap growth during the call, when the tracking allocator is in.
+    pub(crate) heap_growth: Option<u64>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+}
+
+/// Runs `call` on `probe` with a time `limit`.
+pub(crate) fn execute(call: Call, probe: Probe, limit: Duration, track_heap: bool) -> Observed {
+    let capture = Capture::begin().ok();
+    let baseline = track_heap.then(alloc::reset_peak);
+    let started = Instant::now();
+    let (sender, receiver) = mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name(format!("security-{}", probe.payload_id()))
+        .spawn(move || {
+            let result = catch_unwind(AssertUnwindSafe(|| run(call, &probe)));
+            let ended = match result {
+                Ok(Ok(reply)) => Ended::Returned(reply),
+                Ok(Err(runtime)) => Ended::Panicked(runtime),
+                Err(payload) => Ended::Panicked(panic_text(payload.as_ref())),
+            };
+            // Dropping what the call produced inside the thread keeps its
+            // frees in this thread's batch, flushed next.
+            alloc::flush_thread();
+            let _ = sender.send(ended);
+        });
+    let ended = match spawned {
+        Err(e) => Ended::Panicked(format!("could not start the payload thread: {e}")),
+        Ok(_) => receiver.recv_timeout(limit).unwrap_or(Ended::Hung),
+    };
+    let elapsed = started.elapsed();
+    alloc::flush_thread();
+    let heap_growth = baseline.map(|base| (alloc::peak_bytes() - base).max(0) as u64);
+    let (stdout, stderr) = capture.and_then(|c| c.end().ok()).unwrap_or_default();
+    Observed {
+        ended,
+        elapsed,
+        heap_growth,
+        stdout,
+        stderr,
+    }
+}
+
+fn run(call: Call, probe: &Probe) -> Result<Reply, String> {
+    match call {
+        Call::Sync(function) => Ok(function(probe)),
+        Call::Async(function, config) => {
+            let runtime = runtime(config)?;
+            Ok(runtime.block_on(function(probe)))
+        }
+    }
+}
+
+fn runtime(config: AsyncConfig) -> Result<tokio::runtime::Runtime, String> {
+    let mut builder = if config.multi_thread {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    if let Some(n) = config.worker_threads {
+        builder.worker_threads(n);
+    }
+    builder.enable_all();
+    builder.on_thread_stop(alloc::flush_thread);
+    if config.start_paused {
+        builder.start_paused(true);
+    }
+    builder
+        .build()
+        .map_err(|e| format!("could not build the tokio runtime: {e}"))
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "Box<dyn Any>".to_string()
+    }
+}

@@ -1,0 +1,193 @@
+//! What a function under the suite answered: accepted with some output, or
+//! rejected with a message (and a code, where its type has codes).
+
+use crate::plugin::TaskResult;
+use serde::Serialize;
+use serde_json::Value;
+use std::fmt::Display;
+
+/// How the function under test handled one payload.
+///
+/// ```
+/// use leanvibe_test::security::Response;
+///
+/// let accepted = Response::Accepted { output: "hello".into() };
+/// assert_eq!(accepted.text(), "hello");
+/// let rejected = Response::Rejected { message: "too long".into(), code: None };
+/// assert_eq!(rejected.text(), "too long");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Response {
+    /// The payload was processed; `output` is what came back, as text.
+    Accepted {
+        /// The output (JSON values are flattened to their raw strings, see
+        /// [`Outcome`]).
+        output: String,
+    },
+    /// The payload was refused.
+    Rejected {
+        /// Why: must not be empty.
+        message: String,
+        /// The machine-readable code, for types that have one.
+        code: Option<String>,
+    },
+}
+
+impl Response {
+    /// The output of an acceptance, or the message of a rejection: the text
+    /// the leak oracles search.
+    pub fn text(&self) -> &str {
+        match self {
+            Response::Accepted { output } => output,
+            Response::Rejected { message, .. } => message,
+        }
+    }
+}
+
+/// What a `#[security_suite]` function may return: anything that says
+/// whether the payload was accepted (with what output) or rejected (with what
+/// message and, optionally, code).
+///
+/// Implemented for [`TaskResult`] (rejections must carry an `error_code`),
+/// for `Result<T, E>` with `T: Serialize` and `E: Display`, and for
+/// [`Response`] itself. Structured output (a `TaskResult`'s `data`, a
+/// serialisable `T`) is flattened to the raw text of its strings, numbers
+/// and keys, one per line, so oracles see `<script>` and raw CR/LF as they
+/// would reach a page or a log, not JSON-escaped. A `T` that is only
+/// `Display` can be returned as `.map(|v| v.to_string())`.
+///
+/// ```
+/// use leanvibe_test::security::{Outcome, Response};
+///
+/// struct Reply { ok: bool, body: String }
+///
+/// impl Outcome for Reply {
+///     const HAS_CODE: bool = false;
+///     fn into_response(self) -> Response {
+///         if self.ok {
+///             Response::Accepted { output: self.body }
+///         } else {
+///             Response::Rejected { message: self.body, code: None }
+///         }
+///     }
+/// }
+///
+/// let reply = Reply { ok: false, body: "denied".into() };
+/// assert_eq!(reply.into_response().text(), "denied");
+/// ```
+pub trait Outcome {
+    /// Whether rejections of this type carry a code: then one without a
+    /// code is a finding.
+    const HAS_CODE: bool;
+
+    /// The response to judge.
+    fn into_response(self) -> Response;
+}
+
+impl Outcome for Response {
+    const HAS_CODE: bool = false;
+
+    fn into_response(self) -> Response {
+        self
+    }
+}
+
+impl Outcome for TaskResult {
+    const HAS_CODE: bool = true;
+
+    fn into_response(self) -> Response {
+        if self.success {
+            Response::Accepted {
+                output: flatten(&self.data),
+            }
+        } else {
+            Response::Rejected {
+                message: self.error.unwrap_or_default(),
+                code: self.error_code.map(|code| code.as_str().to_string()),
+            }
+        }
+    }
+}
+
+impl<T: Serialize, E: Display> Outcome for Result<T, E> {
+    const HAS_CODE: bool = false;
+
+    fn into_response(self) -> Response {
+        match self {
+            Ok(value) => Response::Accepted {
+                output: match serde_json::to_value(&value) {
+                    Ok(value) => flatten(&value),
+                    Err(e) => format!("<output could not be serialised: {e}>"),
+                },
+            },
+            Err(error) => Response::Rejected {
+                message: error.to_string(),
+                code: None,
+            },
+        }
+    }
+}
+
+/// The raw text of a JSON value: a string as itself; numbers and booleans
+/// as written; arrays and objects as their keys and leaves, one per line.
+///
+/// ```
+/// use serde_json::json;
+/// let text = leanvibe_test::security::outcome::flatten(&json!({"a": ["x\ny", 2]}));
+/// assert_eq!(text, "a\nx\ny\n2");
+/// ```
+pub fn flatten(value: &Value) -> String {
+    let mut parts = Vec::new();
+    collect(value, &mut parts);
+    parts.join("\n")
+}
+
+fn collect(value: &Value, parts: &mut Vec<String>) {
+    match value {
+        Value::Null => {}
+        Value::String(s) => parts.push(s.clone()),
+        Value::Bool(b) => parts.push(b.to_string()),
+        Value::Number(n) => parts.push(n.to_string()),
+        Value::Array(items) => items.iter().for_each(|item| collect(item, parts)),
+        Value::Object(map) => {
+            for (key, item) in map {
+                parts.push(key.clone());
+                collect(item, parts);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::ErrorCode;
+    use serde_json::json;
+
+    #[test]
+    fn task_results_keep_their_code() {
+        let ok = TaskResult::success(json!({"name": "<b>"})).into_response();
+        assert_eq!(
+            ok,
+            Response::Accepted {
+                output: "name\n<b>".into()
+            }
+        );
+        let err = TaskResult::error(ErrorCode::PayloadTooLarge, "over the limit").into_response();
+        assert_eq!(
+            err,
+            Response::Rejected {
+                message: "over the limit".into(),
+                code: Some("PAYLOAD_TOO_LARGE".into())
+            }
+        );
+    }
+
+    #[test]
+    fn results_serialise_their_value() {
+        let ok: Result<String, String> = Ok("a\r\nb".into());
+        assert_eq!(ok.into_response().text(), "a\r\nb");
+        let err: Result<u8, &str> = Err("no");
+        assert_eq!(err.into_response().text(), "no");
+    }
+}

@@ -1,0 +1,239 @@
+//! One vector's test: plant the canaries, run every payload, judge each
+//! call, report.
+
+use super::Vector;
+use super::corpus;
+use super::exec::{self, Call, Ended};
+use super::finding::{Report, Warning};
+use super::oracle::{self, Baseline, Effects, Judge, Limits};
+use super::probe::{Context, Probe};
+use crate::budget::alloc;
+use crate::record::{Failure, FailureKind};
+use crate::secrets::SecretDetector;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Sleep length of the time-based `sql_injection` payloads.
+pub const SQL_DELAY_MS: u64 = 200;
+
+/// Per-payload time limit when the attribute sets no `max_ms`.
+pub const DEFAULT_PAYLOAD_MS: u64 = 5_000;
+
+/// What the attribute configured for one vector's test.
+#[derive(Debug, Clone, Copy)]
+pub struct Suite {
+    /// The vector this test runs.
+    pub vector: Vector,
+    /// The function's name, for messages.
+    pub function: &'static str,
+    /// `max_ms`: per-payload time limit.
+    pub payload_ms: Option<u64>,
+    /// `max_mb`/`max_kb`: per-payload heap growth limit, in bytes.
+    pub heap_bytes: Option<u64>,
+}
+
+/// A payload ready to run.
+struct Planned {
+    id: String,
+    text: Text,
+    /// The corpus text, for re-filling with another delay (`sql_injection`).
+    template: Option<String>,
+}
+
+/// A payload's text, or how to build it (`oversize`, built just before its
+/// call so only one is alive at a time).
+enum Text {
+    Ready(String),
+    Generated(fn() -> String),
+}
+
+impl Text {
+    fn get(&self) -> String {
+        match self {
+            Text::Ready(text) => text.clone(),
+            Text::Generated(make) => make(),
+        }
+    }
+}
+
+/// Runs `suite`'s vector against `call`. Returns `Ok` when nothing was
+/// found (warnings are attached all the same), ends the test with a
+/// `security` failure listing every finding otherwise, and returns `Err`
+/// when the suite itself could not be set up.
+pub fn run(suite: &Suite, call: Call) -> Result<(), String> {
+    let context = Arc::new(
+        Context::new(suite.vector, SQL_DELAY_MS)
+            .map_err(|e| format!("security suite: could not set up the sandbox: {e}"))?,
+    );
+    let limits = Limits {
+        payload_ms: suite.payload_ms.unwrap_or(DEFAULT_PAYLOAD_MS),
+        heap_bytes: suite.heap_bytes,
+    };
+    let limit = Duration::from_millis(limits.payload_ms);
+    let track_heap = suite.heap_bytes.is_some() && alloc::is_installed();
+    let planned = plan(suite.vector, &context);
+    let baseline = baseline(suite.vector, call, &context, limit);
+    let detector = SecretDetector::new();
+    let mut findings = Vec::new();
+    let mut warnings = Vec::new();
+    if suite.heap_bytes.is_some() && !track_heap {
+        warnings.push(Warning {
+            payload_id: String::new(),
+            message: "the memory budget is not checked: the tracking allocator is not installed \
+                      (use `leanvibe_test::main!()`)"
+                .into(),
+        });
+    }
+    let mut run = 0;
+    for payload in &planned {
+        run += 1;
+        let probe = Probe::new(context.clone(), payload.id.clone(), payload.text.get());
+        let hits_before = context.listener.hits();
+        let observed = exec::execute(call, probe.clone(), limit, track_heap);
+        let effects = effects(&context, hits_before);
+        let mut judge = Judge {
+            probe: &probe,
+            limits,
+            baseline: &baseline,
+            detector: &detector,
+            findings: &mut findings,
+            warnings: &mut warnings,
+        };
+        judge.judge(&observed, &effects);
+        if matches!(observed.ended, Ended::Hung) {
+            break;
+        }
+        if let Some(template) = &payload.template
+            && let Some(evidence) = sql_delay(
+                call, &context, &probe, template, &observed, &baseline, limit,
+            )
+        {
+            findings.push(super::finding::Finding {
+                payload_id: payload.id.clone(),
+                payload: super::finding::escape(probe.payload(), 120),
+                oracle: "sql-delay",
+                evidence,
+                fix: Vector::SqlInjection.fix_hint(),
+            });
+        }
+    }
+    if run < planned.len() {
+        warnings.push(Warning {
+            payload_id: String::new(),
+            message: format!("{} payload(s) not run after a hang", planned.len() - run),
+        });
+    }
+    let report = Report {
+        vector: suite.vector,
+        function: suite.function.to_string(),
+        payloads: run,
+        findings,
+        warnings,
+    };
+    crate::attach("security", &report);
+    if report.findings.is_empty() {
+        return Ok(());
+    }
+    crate::__private::fail_with(Failure {
+        kind: FailureKind::Security,
+        message: report.message(),
+    })
+}
+
+fn plan(vector: Vector, context: &Context) -> Vec<Planned> {
+    if vector == Vector::Oversize {
+        return corpus::oversize()
+            .into_iter()
+            .map(|input| Planned {
+                id: input.id.to_string(),
+                text: Text::Generated(input.make),
+                template: None,
+            })
+            .collect();
+    }
+    corpus::entries(vector)
+        .into_iter()
+        .map(|entry| Planned {
+            text: Text::Ready(corpus::fill(&entry.text, &context.values)),
+            template: entry.text.contains("@@DELAY").then(|| entry.text.clone()),
+            id: entry.id,
+        })
+        .collect()
+}
+
+/// A benign call, for the vectors whose oracles compare against one.
+fn baseline(vector: Vector, call: Call, context: &Arc<Context>, limit: Duration) -> Baseline {
+    if !matches!(vector, Vector::Xss | Vector::SqlInjection) {
+        return Baseline::default();
+    }
+    let probe = Probe::new(
+        context.clone(),
+        "baseline".into(),
+        "leanvibe baseline 42".into(),
+    );
+    let observed = exec::execute(call, probe, limit, false);
+    let markup = match &observed.ended {
+        Ended::Returned(reply) => oracle::markup_matches(reply.response.text()),
+        _ => Vec::new(),
+    };
+    Baseline {
+        markup,
+        elapsed_ms: observed.elapsed.as_secs_f64() * 1000.0,
+    }
+}
+
+/// Listener hits since `before` (waiting briefly for a connection still
+/// being accepted), and whether the marker file appeared (removed again so
+/// the next payload starts clean).
+fn effects(context: &Context, before: u64) -> Effects {
+    let mut hits = context.listener.hits() - before;
+    if hits == 0 && matches!(context.vector, Vector::Ssrf | Vector::Xxe) {
+        std::thread::sleep(Duration::from_millis(20));
+        hits = context.listener.hits() - before;
+    }
+    let marker_created = context.marker.exists();
+    if marker_created {
+        let _ = std::fs::remove_file(&context.marker);
+    }
+    Effects {
+        hits,
+        marker_created,
+    }
+}
+
+/// The `sql-delay` evidence, if the time-based payload made the call take
+/// its delay longer than the baseline, and a second run with twice the
+/// delay took twice as long (so a slow machine is not a finding).
+fn sql_delay(
+    call: Call,
+    context: &Arc<Context>,
+    probe: &Probe,
+    template: &str,
+    observed: &exec::Observed,
+    baseline: &Baseline,
+    limit: Duration,
+) -> Option<String> {
+    if !matches!(observed.ended, Ended::Returned(_)) {
+        return None;
+    }
+    let delay = context.delay_ms as f64;
+    let first = observed.elapsed.as_secs_f64() * 1000.0;
+    if first < delay || first - baseline.elapsed_ms < 0.9 * delay {
+        return None;
+    }
+    let doubled = 2 * context.delay_ms;
+    let mut values = context.values.clone();
+    values.insert("DELAY".into(), format!("{:.1}", doubled as f64 / 1000.0));
+    values.insert("DELAY_HMS".into(), format!("00:00:00.{doubled:03}"));
+    let text = corpus::fill(template, &values);
+    let again = Probe::new(context.clone(), probe.payload_id().to_string(), text);
+    let second = exec::execute(call, again, limit, false);
+    let second_ms = second.elapsed.as_secs_f64() * 1000.0;
+    (second_ms - baseline.elapsed_ms >= 0.9 * 2.0 * delay).then(|| {
+        format!(
+            "the call took {first:.0} ms with a {delay:.0} ms sleep and {second_ms:.0} ms with \
+             {doubled} ms (baseline {:.0} ms): the payload's SLEEP ran",
+            baseline.elapsed_ms
+        )
+    })
+}

@@ -1,0 +1,285 @@
+//! The security suite end to end: the `vulnerable` fixture's naive handlers
+//! must each fail with the finding of their oracle, and the careful
+//! variants must pass (no false positives). One real run of the binary,
+//! with reports, is shared by every test here.
+
+use leanvibe_test_e2e::{Run, fixture_bin, run};
+use serde_json::Value;
+use std::sync::OnceLock;
+
+struct SecurityRun {
+    run: Run,
+    ctrf: Value,
+    junit: String,
+}
+
+fn security_run() -> &'static SecurityRun {
+    static RUN: OnceLock<SecurityRun> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let report_dir = dir.path().to_str().expect("utf-8 temp path").to_string();
+        let run = run(
+            &fixture_bin("vulnerable"),
+            &["--test-threads", "2", "--report-dir", &report_dir],
+            &[],
+        );
+        let ctrf = std::fs::read_to_string(dir.path().join("vulnerable.ctrf.json"))
+            .expect("CTRF file written");
+        let junit = std::fs::read_to_string(dir.path().join("vulnerable.junit.xml"))
+            .expect("JUnit file written");
+        SecurityRun {
+            run,
+            ctrf: serde_json::from_str(&ctrf).expect("CTRF parses"),
+            junit,
+        }
+    })
+}
+
+/// The failure section of a naive test, which must have failed as a
+/// security failure.
+fn findings_of(name: &str) -> String {
+    let run = &security_run().run;
+    assert_eq!(run.status_of(name), "FAILED", "{name}");
+    let section = run.section(name);
+    assert!(
+        section.contains(&format!("---- {name} failure (security) ----")),
+        "{name} did not fail as a security failure:\n{section}"
+    );
+    section
+}
+
+/// The finding lines (`  - [id] ...`) of one payload in a section.
+fn finding_lines<'a>(section: &'a str, payload_id: &str) -> Vec<&'a str> {
+    let prefix = format!("  - [{payload_id}] ");
+    section.lines().filter(|l| l.starts_with(&prefix)).collect()
+}
+
+fn assert_fires(section: &str, payload_id: &str, oracle: &str) {
+    let lines = finding_lines(section, payload_id);
+    assert!(
+        lines.iter().any(|l| l.contains(&format!(" -- {oracle}: "))),
+        "no `{oracle}` finding for {payload_id} in:\n{section}"
+    );
+    assert!(
+        lines.iter().all(|l| l.contains(" -- fix: ")),
+        "a finding without a fix hint:\n{section}"
+    );
+}
+
+#[test]
+fn the_run_fails_on_the_naive_handlers_only() {
+    let run = &security_run().run;
+    assert_eq!(run.code, Some(101), "stderr:\n{}", run.stderr);
+    assert_eq!(
+        run.summary(),
+        "test result: FAILED. 15 passed; 11 failed; 0 ignored; 0 measured; 0 filtered out"
+    );
+    for (name, status) in run.test_lines() {
+        let expected = if name.starts_with("naive::") {
+            "FAILED"
+        } else {
+            "ok"
+        };
+        assert_eq!(status, expected, "{name}:\n{}", run.section(&name));
+    }
+}
+
+#[test]
+fn naive_dot_dot_stripping_leaks_the_canary() {
+    let section = findings_of("naive::read_file::path_traversal");
+    assert_fires(&section, "pt-nested-strip", "canary");
+    assert_fires(&section, "pt-nested-strip-dot", "canary");
+    assert_fires(&section, "pt-absolute", "canary");
+    // Plain `../` is stripped, so it is not a finding: no false positive.
+    assert!(finding_lines(&section, "pt-parent").is_empty(), "{section}");
+    assert!(section.contains("(21 payloads)"), "{section}");
+}
+
+#[test]
+fn sh_dash_c_with_interpolation_leaks_the_token_and_creates_the_marker() {
+    let section = findings_of("naive::ping::command_injection");
+    for id in [
+        "ci-semicolon",
+        "ci-and",
+        "ci-pipe",
+        "ci-backticks",
+        "ci-subshell",
+        "ci-ifs",
+    ] {
+        assert_fires(&section, id, "command-token");
+    }
+    assert_fires(&section, "ci-touch-marker", "marker-file");
+    assert_fires(&section, "ci-subshell-marker", "marker-file");
+}
+
+#[test]
+fn a_toy_template_engine_evaluates_the_product() {
+    let section = findings_of("naive::render::template_injection");
+    assert_fires(&section, "ssti-jinja", "template-product");
+    // The engine only knows `{{ }}`: `${...}` stays text.
+    assert!(
+        finding_lines(&section, "ssti-dollar").is_empty(),
+        "{section}"
+    );
+}
+
+#[test]
+fn a_config_dump_leaks_the_api_key_in_the_output_and_in_stderr() {
+    let section = findings_of("naive::status::secrets");
+    let lines = finding_lines(&section, "secrets-config");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("secret-value: the api-key handed to the function leaked: output")),
+        "{section}"
+    );
+    let debug = finding_lines(&section, "secrets-debug");
+    assert!(
+        debug.iter().any(|l| l.contains("leaked: stderr")),
+        "the eprintln! of the config is caught in the captured stderr:\n{section}"
+    );
+}
+
+#[test]
+fn an_echo_handler_reflects_script() {
+    let section = findings_of("naive::greet::xss");
+    assert_fires(&section, "xss-script", "active-markup");
+    assert_fires(&section, "xss-img-onerror", "active-markup");
+    assert_fires(&section, "xss-polyglot-0xsobky", "active-markup");
+    assert!(section.contains("14 finding(s)"), "{section}");
+}
+
+#[test]
+fn an_unbounded_parser_blows_the_memory_budget() {
+    let section = findings_of("naive::count::oversize");
+    assert_fires(&section, "string-16mib", "memory");
+    assert!(section.contains("over the budget of 8388608"), "{section}");
+    assert!(
+        section.contains("1 finding(s)"),
+        "smaller inputs stay under 8 MiB:\n{section}"
+    );
+}
+
+#[test]
+fn a_url_fetcher_hits_the_listener_in_every_address_form() {
+    let section = findings_of("naive::fetch::ssrf");
+    for id in [
+        "ssrf-loopback",
+        "ssrf-short-form",
+        "ssrf-zero",
+        "ssrf-decimal",
+        "ssrf-octal",
+        "ssrf-hex",
+        "ssrf-ipv6-mapped",
+        "ssrf-userinfo",
+    ] {
+        assert_fires(&section, id, "listener-hit");
+    }
+    assert!(section.contains("1 request(s) reached the loopback listener"));
+}
+
+#[test]
+fn raw_newlines_in_a_log_line_are_found_in_the_captured_stderr() {
+    let section = findings_of("naive::audit::log_injection");
+    assert_fires(&section, "log-lf-forged-line", "raw-control");
+    assert_fires(&section, "log-esc-clear", "raw-control");
+    assert!(section.contains("output: stderr"), "{section}");
+}
+
+#[test]
+fn concatenated_sql_sleeps_and_echoes() {
+    let section = findings_of("naive::find_user::sql_injection");
+    assert_fires(&section, "sqli-time-and-sleep", "sql-delay");
+    assert_fires(&section, "sqli-or-true", "sql-echo");
+    // Inside the string literal the sleep does not run.
+    let or_sleep = finding_lines(&section, "sqli-time-or-sleep");
+    assert!(
+        or_sleep.iter().all(|l| !l.contains("sql-delay")),
+        "{section}"
+    );
+}
+
+#[test]
+fn unverified_tokens_and_case_folding_bypass_the_login() {
+    let section = findings_of("naive::check_login::auth_bypass");
+    for id in [
+        "auth-jwt-alg-none",
+        "auth-jwt-expired",
+        "auth-jwt-wrong-signature",
+        "auth-case-upper",
+    ] {
+        assert_fires(&section, id, "auth-accepted");
+    }
+    assert!(
+        finding_lines(&section, "auth-missing").is_empty(),
+        "{section}"
+    );
+}
+
+#[test]
+fn one_payload_panicking_does_not_stop_the_others() {
+    let section = findings_of("naive::lookup::ldap_injection");
+    assert_fires(&section, "ldap-uid", "panic");
+    assert!(
+        section.contains("unbalanced parentheses in the filter"),
+        "{section}"
+    );
+    assert!(
+        section.contains("(8 payloads)"),
+        "every payload ran:\n{section}"
+    );
+    assert!(finding_lines(&section, "ldap-star").is_empty(), "{section}");
+}
+
+#[test]
+fn reports_carry_the_security_type_tags_and_findings() {
+    let SecurityRun { ctrf, junit, .. } = security_run();
+    let tests = ctrf["results"]["tests"].as_array().expect("CTRF tests");
+    assert_eq!(tests.len(), 26);
+    for test in tests {
+        let name = test["name"].as_str().unwrap_or_default();
+        assert_eq!(test["type"], "security", "{name}");
+        let tags: Vec<&str> = test["tags"]
+            .as_array()
+            .expect("tags")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        let vector = name.rsplit("::").next().unwrap_or_default();
+        assert_eq!(tags, ["security", vector], "{name}");
+        let security = &test["extra"]["security"];
+        assert_eq!(security["vector"], vector, "{name}");
+        let findings = security["findings"].as_array().expect("findings");
+        assert_eq!(findings.is_empty(), name.starts_with("careful::"), "{name}");
+        if let Some(first) = findings.first() {
+            for field in ["payload_id", "payload", "oracle", "evidence", "fix"] {
+                assert!(
+                    first[field].as_str().is_some_and(|s| !s.is_empty()),
+                    "{name}: {field}"
+                );
+            }
+        }
+    }
+    assert!(
+        junit.contains("type=\"security\""),
+        "JUnit failures carry the security kind"
+    );
+    assert!(
+        junit.contains("[pt-nested-strip]"),
+        "JUnit body lists the findings"
+    );
+}
+
+#[test]
+fn selecting_one_vector_by_name_runs_it_everywhere() {
+    let run = run(&fixture_bin("vulnerable"), &["xss"], &[]);
+    let names: Vec<String> = run.test_lines().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names,
+        [
+            "careful::greet::xss",
+            "careful::greet_task::xss",
+            "naive::greet::xss"
+        ]
+    );
+}
