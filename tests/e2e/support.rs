@@ -162,7 +162,8 @@ impl Run {
     }
 }
 
-/// Runs `bin` with `args` and extra environment, with a safety timeout.
+/// Runs `bin` with `args` and extra environment (NEXTEST, RUST_TEST_THREADS
+/// and RUST_BACKTRACE removed, NO_COLOR set), and waits for it.
 pub fn run(bin: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut command = Command::new(bin);
     command

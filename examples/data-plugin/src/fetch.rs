@@ -39,6 +39,11 @@ pub struct Api {
     max_body_bytes: usize,
 }
 
+/// Longest `path` a `fetch` task may give.
+const MAX_PATH_BYTES: usize = 2048;
+/// Longest segment of that path (the common file-name limit).
+const MAX_SEGMENT_BYTES: usize = 255;
+
 impl Api {
     /// Checks `base_url`: an `http://` URL with a host, no user info, no
     /// query or fragment. Otherwise `INVALID_PARAMETER`.
@@ -112,9 +117,25 @@ impl Api {
         }
     }
 
+    /// Longest `path` accepted: request lines beyond a few KiB are refused by
+    /// most servers anyway (found by the security suite's `oversize`).
     fn uri_for(&self, path: &str) -> Result<Uri, PluginError> {
         let invalid =
             |why: &str| PluginError::new(ErrorCode::InvalidParameter, format!("`path` {why}"));
+        // Sizes first, so an over-long path is refused as what it is.
+        let too_large = |what: String| PluginError::new(ErrorCode::PayloadTooLarge, what);
+        if path.len() > MAX_PATH_BYTES {
+            return Err(too_large(format!(
+                "`path` is {} bytes, over the {MAX_PATH_BYTES}-byte limit",
+                path.len()
+            )));
+        }
+        if let Some(segment) = path.split('/').find(|s| s.len() > MAX_SEGMENT_BYTES) {
+            return Err(too_large(format!(
+                "a `path` segment is {} bytes, over the {MAX_SEGMENT_BYTES}-byte limit",
+                segment.len()
+            )));
+        }
         if !path.starts_with('/') || path.starts_with("//") {
             return Err(invalid("must start with a single `/`"));
         }

@@ -156,6 +156,13 @@ impl DataPlugin {
                 Some(api) => api.handle(task).await,
                 None => Err(not_configured("fetch", "api_base_url")),
             },
+            too_long if too_long.len() > MAX_TASK_TYPE_BYTES => Err(PluginError::new(
+                ErrorCode::PayloadTooLarge,
+                format!(
+                    "task type is {} bytes, over the {MAX_TASK_TYPE_BYTES}-byte limit",
+                    too_long.len()
+                ),
+            )),
             other => Err(PluginError::new(
                 ErrorCode::InvalidTaskType,
                 format!(
@@ -166,6 +173,10 @@ impl DataPlugin {
         }
     }
 }
+
+/// Task types are short names; anything longer is refused as too large
+/// before it is echoed anywhere (found by the security suite's `oversize`).
+const MAX_TASK_TYPE_BYTES: usize = 64;
 
 fn not_configured(task_type: &str, setting: &str) -> PluginError {
     PluginError::new(

@@ -50,18 +50,15 @@ async fn process_name(payload: &str) -> TaskResult {
 }
 
 /// The payload as the task type: unknown types are refused with a bounded
-/// echo of the name. (Not `oversize`: the refusal is bounded but does not
-/// say the type is too long, which the suite asks of size rejections.)
-#[security_suite(vectors = [xss, log_injection, header_injection])]
+/// echo of the name; over-long ones as too large.
+#[security_suite(vectors = [xss, log_injection, header_injection, oversize])]
 async fn task_type(payload: &str) -> TaskResult {
     handle(config(), Task::new("t", payload)).await
 }
 
 /// The payload as the `path` of a `fetch` task against a live API: the
-/// plugin must never be steered to another host. (Not `oversize`: `path`
-/// has no length limit of its own; a long path is refused only when it
-/// breaks another rule.)
-#[security_suite(vectors = [ssrf, path_traversal, header_injection])]
+/// plugin must never be steered to another host, nor take a path of any size.
+#[security_suite(vectors = [ssrf, path_traversal, header_injection, oversize])]
 async fn fetch_path(probe: &Probe) -> TaskResult {
     let api = MockServer::start().await;
     Mock::given(method("GET"))
