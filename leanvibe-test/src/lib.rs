@@ -39,6 +39,7 @@ pub mod budget;
 pub mod cli;
 pub mod config;
 pub mod harness;
+pub mod perf;
 pub mod plan;
 pub mod plugin;
 pub mod record;

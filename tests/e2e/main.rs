@@ -5,5 +5,6 @@ mod budgets;
 mod cli;
 mod nextest;
 mod outcomes;
+mod perf;
 mod reports;
 mod selection;

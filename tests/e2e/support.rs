@@ -21,6 +21,7 @@ pub const FIXTURE_TARGETS: &[&str] = &[
     "badconfig",
     "hostile",
     "suite",
+    "perf",
 ];
 
 /// The workspace root.
