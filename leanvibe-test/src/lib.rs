@@ -35,6 +35,8 @@
 //! `cargo test`, `cargo nextest run` and rust-analyzer's "Run test" all work;
 //! the command line is libtest's (see the README for the full reference).
 
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod budget;
 pub mod cli;
 pub mod config;

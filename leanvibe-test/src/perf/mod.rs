@@ -45,11 +45,11 @@
 
 mod compliance;
 mod concurrent;
-mod latency;
+pub(crate) mod latency;
 mod load;
 mod metrics;
 mod outcome;
-mod report;
+pub(crate) mod report;
 
 pub use compliance::Compliance;
 pub use concurrent::{Stress, Throughput};
@@ -60,9 +60,6 @@ pub use outcome::OpResult;
 pub use report::{
     LoadFigures, PERF_SCHEMA, PacingSummary, PerfReport, RunReport, TOPIC, ThresholdVerdict,
 };
-
-#[cfg(feature = "bench")]
-pub(crate) use latency::nearest_rank;
 
 use std::future::Future;
 use std::time::Duration;
