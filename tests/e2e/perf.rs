@@ -224,3 +224,125 @@ fn stress_counts_panics_apart_from_errors() {
         ]
     );
 }
+
+/// Runs `cargo bench` on the example plugin's `process` bench (dev profile,
+/// so it reuses the outer build; its baseline is `process.debug.json`).
+fn cargo_bench(slow: bool) -> (Run, Value, String) {
+    let output = Command::new(cargo())
+        .current_dir(workspace_root())
+        .args([
+            "bench",
+            "--profile",
+            "dev",
+            "-p",
+            "data-plugin",
+            "--bench",
+            "process",
+        ])
+        .env_remove("LEANVIBE_BENCH_BASELINE")
+        .env("LEANVIBE_EXAMPLE_SLOW", if slow { "1" } else { "0" })
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("cargo runs");
+    let run = Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    // `gate passed: <compliance.json> and <junit.xml>`
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("gate "))
+        .unwrap_or_else(|| panic!("no gate line:\n{}\nstderr:\n{}", run.stdout, run.stderr));
+    let (_, paths) = line.split_once(": ").expect("gate line has paths");
+    let (json, xml) = paths.split_once(" and ").expect("two paths");
+    let (json, xml) = (PathBuf::from(json), PathBuf::from(xml));
+    assert!(
+        json.starts_with(target_dir()),
+        "{json:?} under the target dir"
+    );
+    let report = serde_json::from_str(&std::fs::read_to_string(&json).expect("compliance file"))
+        .expect("compliance JSON");
+    let junit = std::fs::read_to_string(&xml).expect("JUnit file");
+    (run, report, junit)
+}
+
+/// The outer build's target directory: where this test binary lives.
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test exe");
+    exe.ancestors()
+        .find(|d| d.join("CACHEDIR.TAG").is_file())
+        .expect("the test runs from a cargo target dir")
+        .to_path_buf()
+}
+
+#[test]
+fn cargo_bench_gates_the_example_against_its_committed_baseline() {
+    let baseline =
+        workspace_root().join("examples/data-plugin/benches/baselines/process.debug.json");
+    let committed = std::fs::read(&baseline).expect("the baseline is committed");
+
+    let (normal, report, junit) = cargo_bench(false);
+    assert_eq!(
+        normal.code,
+        Some(0),
+        "normal bench fails the gate:\n{}",
+        normal.stdout
+    );
+    assert_eq!(report["schema"], 1);
+    assert_eq!(report["kind"], "bench");
+    assert_eq!(report["target"], "process");
+    assert_eq!(report["passed"], true);
+    assert_eq!(report["baseline"]["status"], "compared");
+    let bench = &report["benches"][0];
+    assert_eq!(bench["id"], "process_data/100");
+    assert_eq!(bench["status"], "passed");
+    assert_eq!(bench["samples_ms"]["count"], 10);
+    assert_eq!(bench["regression"]["significant"], false);
+    assert!(
+        junit.contains(r#"<testcase name="process_data/100" classname="process""#),
+        "{junit}"
+    );
+    assert!(!junit.contains("<failure"), "{junit}");
+
+    let (slow, report, junit) = cargo_bench(true);
+    assert_ne!(
+        slow.code,
+        Some(0),
+        "the slowed bench passed the gate:\n{}",
+        slow.stdout
+    );
+    assert_eq!(report["passed"], false);
+    let bench = &report["benches"][0];
+    assert_eq!(bench["status"], "failed");
+    // The budget still holds (a 5 ms sleep is under 25 ms): the regression
+    // against the committed baseline is what fails.
+    assert!(
+        bench["thresholds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["passed"] == true),
+        "{bench}"
+    );
+    let regression = &bench["regression"];
+    assert_eq!(regression["significant"], true);
+    assert!(
+        regression["change"]["lower"].as_f64().unwrap() > 2.0,
+        "{regression}"
+    );
+    assert!(junit.contains(r#"type="performance""#), "{junit}");
+    assert!(
+        junit.contains("bench `process_data/100` failed: regression"),
+        "{junit}"
+    );
+    assert!(
+        slow.stdout.contains("✗ regression: mean +"),
+        "{}",
+        slow.stdout
+    );
+
+    // Gating never rewrites the committed baseline.
+    assert_eq!(std::fs::read(&baseline).unwrap(), committed);
+}

@@ -4,7 +4,7 @@
 //! `benches/baselines/process.json` (update it with
 //! `LEANVIBE_BENCH_BASELINE=update`).
 //!
-//! `LEANVIBE_EXAMPLE_SLOW=1` adds a 2 ms sleep to every iteration: a
+//! `LEANVIBE_EXAMPLE_SLOW=1` adds a 5 ms sleep to every iteration: a
 //! deliberately slowed build that the gate must reject against the baseline.
 
 use data_plugin::DataPlugin;
@@ -32,7 +32,7 @@ fn benches(c: &mut Criterion) {
     c.bench_function("process_data/100", |b| {
         b.iter(|| {
             if slow {
-                std::thread::sleep(Duration::from_millis(2));
+                std::thread::sleep(Duration::from_millis(5));
             }
             let result = runtime.block_on(plugin.handle_task(black_box(&task)));
             assert!(result.success, "{:?}", result.error);
@@ -44,10 +44,12 @@ fn main() {
     Gate::new("process")
         // Milliseconds; the SDK's standard is far above this task's cost.
         .budget("process_data/100", ["avg<25", "p(95)<40", "max<50"])
-        // The shared 2-core machine the baseline was recorded on swings by
-        // tens of percent between runs; a real slowdown (the 2 ms sleep is
-        // +1000 % or more) is far outside this.
-        .tolerance(1.0)
+        // The mean may grow by up to 200 % before the gate fails: the shared
+        // 2-core machine the baseline was recorded on swings by tens of
+        // percent between runs, more when the end-to-end tests run beside
+        // it. A real slowdown (the 5 ms sleep is +1400 % in a debug build,
+        // +8000 % optimized) is far outside this.
+        .tolerance(2.0)
         .configure(|c| {
             c.sample_size(10)
                 .warm_up_time(Duration::from_millis(500))

@@ -76,16 +76,32 @@ pub struct BaselineBench {
     pub per_iteration_ns: Vec<f64>,
 }
 
-/// Where the baseline of `target` lives: `<package>/benches/baselines/<target>.json`.
-/// The package root is `CARGO_MANIFEST_DIR` when cargo sets it, else the
-/// current directory (cargo runs benches from the package root).
+/// Where the baseline of `target` lives: `<package>/benches/baselines/<target>.json`
+/// for optimized builds (`cargo bench`), `<target>.<profile dir>.json` for
+/// any other profile (`debug` for `cargo bench --profile dev`): timings of
+/// different profiles are not comparable. The package root is
+/// `CARGO_MANIFEST_DIR` when cargo sets it, else the current directory
+/// (cargo runs benches from the package root).
 pub(crate) fn path_for(target: &str) -> PathBuf {
     let root = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("."));
-    root.join("benches")
-        .join("baselines")
-        .join(format!("{target}.json"))
+    let file = match profile_dir().as_deref() {
+        None | Some("release") => format!("{target}.json"),
+        Some(profile) => format!("{target}.{profile}.json"),
+    };
+    root.join("benches").join("baselines").join(file)
+}
+
+/// The profile directory this binary was built into (`release`, `debug`,
+/// or a custom profile's name): the parent of `deps/`.
+pub(crate) fn profile_dir() -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    let deps = exe.parent()?;
+    if deps.file_name()? != "deps" {
+        return None;
+    }
+    Some(deps.parent()?.file_name()?.to_str()?.to_string())
 }
 
 /// Reads a baseline; `Ok(None)` when the file does not exist.

@@ -36,7 +36,8 @@
 //!
 //! - Files: `<target>/leanvibe/bench/<name>.compliance.json` ([`BENCH_SCHEMA`])
 //!   and `<name>.junit.xml`.
-//! - Baseline: `<package>/benches/baselines/<name>.json`, committed.
+//! - Baseline: `<package>/benches/baselines/<name>.json`, committed
+//!   (`<name>.debug.json` for `cargo bench --profile dev`: one per profile).
 //!   `LEANVIBE_BENCH_BASELINE=update cargo bench` writes it; `=require`
 //!   makes a missing one a failure; otherwise a missing baseline is a note.
 //! - `docs/perf.md` says which criterion fields are read and how the

@@ -228,7 +228,25 @@ impl BenchReport {
 
 /// What a benchmark's verdict says, one line per threshold and regression.
 pub(crate) fn bench_message(bench: &BenchResult) -> String {
-    let mut lines = vec![format!("bench `{}` {}", bench.id, bench.status)];
+    let mut broken: Vec<&str> = bench
+        .thresholds
+        .iter()
+        .filter(|t| !t.passed)
+        .map(|t| t.threshold.as_str())
+        .collect();
+    if bench.regression.is_some_and(|r| r.significant) {
+        broken.push("regression");
+    }
+    let mut lines = vec![if broken.is_empty() {
+        format!("bench `{}` {}", bench.id, bench.status)
+    } else {
+        format!(
+            "bench `{}` {}: {}",
+            bench.id,
+            bench.status,
+            broken.join(", ")
+        )
+    }];
     for t in &bench.thresholds {
         let mark = if t.passed { "✓" } else { "✗" };
         match t.measured {
