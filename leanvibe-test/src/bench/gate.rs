@@ -508,3 +508,141 @@ fn epoch_ms() -> u64 {
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes criterion's three files for `id` with the given per-iteration
+    /// times (ns) and returns the criterion directory.
+    fn criterion_dir(root: &Path, id: &str, per_iteration_ns: &[f64]) -> PathBuf {
+        let new = root.join("criterion").join(id).join("new");
+        std::fs::create_dir_all(&new).unwrap();
+        std::fs::write(
+            new.join("benchmark.json"),
+            serde_json::json!({"group_id": id, "function_id": null, "value_str": null,
+                "throughput": null, "full_id": id, "directory_name": id, "title": id})
+            .to_string(),
+        )
+        .unwrap();
+        let mean = per_iteration_ns.iter().sum::<f64>() / per_iteration_ns.len() as f64;
+        let est = serde_json::json!({"confidence_interval": {"confidence_level": 0.95,
+            "lower_bound": mean * 0.95, "upper_bound": mean * 1.05},
+            "point_estimate": mean, "standard_error": 1.0});
+        std::fs::write(
+            new.join("estimates.json"),
+            serde_json::json!({"mean": est, "median": est, "median_abs_dev": est,
+                "slope": null, "std_dev": est})
+            .to_string(),
+        )
+        .unwrap();
+        let iters: Vec<f64> = (1..=per_iteration_ns.len()).map(|i| i as f64).collect();
+        let times: Vec<f64> = per_iteration_ns
+            .iter()
+            .zip(&iters)
+            .map(|(t, i)| t * i)
+            .collect();
+        std::fs::write(
+            new.join("sample.json"),
+            serde_json::json!({"sampling_mode": "Linear", "iters": iters, "times": times})
+                .to_string(),
+        )
+        .unwrap();
+        root.join("criterion")
+    }
+
+    fn judge(tolerance: f64) -> Judge {
+        Judge {
+            target: "t".into(),
+            budgets: vec![(
+                "op".into(),
+                Thresholds::parse_in(["avg<10", "p(95)<2"], BENCH_METRICS).unwrap(),
+            )],
+            tolerance,
+        }
+    }
+
+    const ONE_MS: [f64; 10] = [
+        0.9e6, 1.0e6, 0.95e6, 0.92e6, 0.97e6, 0.93e6, 0.96e6, 0.91e6, 0.94e6, 0.98e6,
+    ];
+
+    fn since() -> SystemTime {
+        SystemTime::now() - Duration::from_secs(60)
+    }
+
+    #[test]
+    fn a_missing_baseline_is_a_note_unless_required() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = criterion_dir(root.path(), "op", &ONE_MS);
+        let path = root.path().join("baselines/t.json");
+        let report = judge(0.1).judge_with(&dir, since(), &path, Ok(BaselineMode::Compare));
+        assert!(report.passed, "{report:?}");
+        assert_eq!(report.baseline.status, "missing");
+        assert!(
+            report
+                .baseline
+                .message
+                .contains("LEANVIBE_BENCH_BASELINE=update")
+        );
+        assert_eq!(report.benches[0].thresholds.len(), 2);
+        let required = judge(0.1).judge_with(&dir, since(), &path, Ok(BaselineMode::Require));
+        assert!(!required.passed);
+    }
+
+    #[test]
+    fn update_writes_a_baseline_that_later_runs_compare_against() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = criterion_dir(root.path(), "op", &ONE_MS);
+        let path = root.path().join("baselines/t.json");
+        let updated = judge(0.1).judge_with(&dir, since(), &path, Ok(BaselineMode::Update));
+        assert_eq!(updated.baseline.status, "updated");
+        let file = baseline::read(&path).unwrap().unwrap();
+        assert_eq!(file.benches["op"].per_iteration_ns.len(), 10);
+
+        let same = judge(0.1).judge_with(&dir, since(), &path, Ok(BaselineMode::Compare));
+        assert!(same.passed, "{same:?}");
+        assert!(!same.benches[0].regression.unwrap().significant);
+
+        // 30 % slower: significant against a 10 % tolerance, not against 50 %.
+        let slower: Vec<f64> = ONE_MS.iter().map(|x| x * 1.3).collect();
+        let dir = criterion_dir(root.path(), "op", &slower);
+        let regressed = judge(0.1).judge_with(&dir, since(), &path, Ok(BaselineMode::Compare));
+        assert!(!regressed.passed);
+        let r = regressed.benches[0].regression.unwrap();
+        assert!(r.significant && r.change.lower > 0.1, "{r:?}");
+        let tolerated = judge(0.5).judge_with(&dir, since(), &path, Ok(BaselineMode::Compare));
+        assert!(tolerated.passed, "{tolerated:?}");
+    }
+
+    #[test]
+    fn a_broken_budget_fails_and_an_unrun_bench_is_reported() {
+        let root = tempfile::tempdir().unwrap();
+        let slow: Vec<f64> = ONE_MS.iter().map(|x| x * 3.0).collect();
+        let dir = criterion_dir(root.path(), "op", &slow);
+        let path = root.path().join("none.json");
+        let report = judge(0.1).judge_with(&dir, since(), &path, Ok(BaselineMode::Compare));
+        assert!(!report.passed);
+        let verdicts: Vec<bool> = report.benches[0]
+            .thresholds
+            .iter()
+            .map(|t| t.passed)
+            .collect();
+        assert_eq!(verdicts, [true, false]);
+
+        let mut other = judge(0.1);
+        other.budgets[0].0 = "missing/id".into();
+        let report = other.judge_with(&dir, since(), &path, Ok(BaselineMode::Compare));
+        assert!(report.passed);
+        assert_eq!(report.benches[0].status, "not_run");
+    }
+
+    #[test]
+    fn a_bad_mode_fails_the_gate() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = criterion_dir(root.path(), "op", &ONE_MS);
+        let mode = BaselineMode::parse("save");
+        let report = judge(0.1).judge_with(&dir, since(), &root.path().join("b.json"), mode);
+        assert!(!report.passed);
+        assert_eq!(report.baseline.status, "invalid");
+    }
+}
