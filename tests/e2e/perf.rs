@@ -22,11 +22,11 @@ fn perf_run() -> &'static PerfRun {
         let report_dir = dir.path().to_str().expect("utf-8 temp path").to_string();
         // One test at a time: the timing tests should not share the two cores.
         let run = run(
-            &fixture_bin("perf"),
+            &fixture_bin("perf_checks"),
             &["--test-threads", "1", "--report-dir", &report_dir],
             &[],
         );
-        let text = std::fs::read_to_string(dir.path().join("perf.ctrf.json"))
+        let text = std::fs::read_to_string(dir.path().join("perf_checks.ctrf.json"))
             .unwrap_or_else(|e| panic!("CTRF file written ({e}); stdout:\n{}", run.stdout));
         let ctrf = serde_json::from_str(&text).expect("CTRF parses");
         PerfRun {
@@ -139,7 +139,7 @@ fn a_threshold_typo_names_it_and_lists_the_metrics() {
     );
     // The panic points at the test's own line, not inside the library.
     assert!(
-        section.contains("tests/fixtures/perf/tests/perf.rs:"),
+        section.contains("tests/fixtures/perf/tests/perf_checks.rs:"),
         "{section}"
     );
 }

@@ -21,7 +21,7 @@ pub const FIXTURE_TARGETS: &[&str] = &[
     "badconfig",
     "hostile",
     "suite",
-    "perf",
+    "perf_checks",
 ];
 
 /// The workspace root.
