@@ -25,6 +25,11 @@ pub fn attach(topic: &str, value: impl Serialize) {
         .insert(topic.to_string(), value);
 }
 
+/// What is attached under `topic` so far, for topics that accumulate.
+pub(crate) fn attached(topic: &str) -> Option<Value> {
+    lock().as_ref()?.get(topic).cloned()
+}
+
 /// Takes what the test attached, leaving the map empty for the next test.
 pub(crate) fn take() -> Map<String, Value> {
     lock().take().unwrap_or_default()

@@ -35,11 +35,14 @@
 //! `cargo test`, `cargo nextest run` and rust-analyzer's "Run test" all work;
 //! the command line is libtest's (see the README for the full reference).
 
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod budget;
 pub mod cli;
 pub mod config;
 pub mod deploy;
 pub mod harness;
+pub mod perf;
 pub mod plan;
 pub mod plugin;
 pub mod record;

@@ -7,6 +7,7 @@ mod gate;
 mod nextest;
 mod outcomes;
 mod plugins;
+mod perf;
 mod reports;
 mod security;
 mod selection;

@@ -26,6 +26,7 @@ pub const FIXTURE_TARGETS: &[&str] = &[
     "queue",
     "deploy",
     "vulnerable",
+    "perf_checks",
 ];
 
 /// The workspace root.
