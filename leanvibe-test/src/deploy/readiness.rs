@@ -14,9 +14,10 @@
 //! - the coverage figure, when a minimum is set, reaches it.
 //!
 //! **Bench compliance files** are assumed to be JSON files named
-//! `*.compliance.json` with at least a top-level `"passed": bool` and a
-//! `"benches": [...]` list; a bench entry with `"name"` and
-//! `"passed": false` is named in the summary. Other fields are ignored.
+//! `*.compliance.json` as `leanvibe_test::bench` writes them (docs/perf.md):
+//! a top-level `"passed": bool` and a `"benches": [...]` list; an entry with
+//! `"status": "failed"` is named (by its `"id"`) in the summary. Other fields
+//! are ignored.
 //!
 //! **Coverage files** hold a percentage: either a bare number (`83.4` or
 //! `83.4%`), or JSON with `data[0].totals.lines.percent` (the summary of
@@ -406,11 +407,12 @@ fn bench_check(
                 invalid("no top-level `benches` list (expected a bench compliance file)")
             })?;
         benches += list.len();
-        for bench in list {
-            if bench.get("passed").and_then(Value::as_bool) == Some(false) {
-                let name = bench.get("name").and_then(Value::as_str).unwrap_or("?");
-                failed_benches.push(format!("{name} ({})", path.display()));
-            }
+        for bench in list.iter().filter(|bench| bench_failed(bench)) {
+            let name = ["id", "name"]
+                .iter()
+                .find_map(|key| bench.get(*key).and_then(Value::as_str))
+                .unwrap_or("?");
+            failed_benches.push(format!("{name} ({})", path.display()));
         }
         if !passed {
             failed_files.push(path.display().to_string());
@@ -670,7 +672,9 @@ mod tests {
         report(dir.path(), "a", json!([passed("ok")]));
         std::fs::write(
             dir.path().join("encode.compliance.json"),
-            json!({"passed": true, "benches": [{"name": "encode", "passed": true}]}).to_string(),
+            json!({"schema": 1, "kind": "bench", "passed": true,
+                   "benches": [{"id": "encode/100", "status": "passed"}]})
+            .to_string(),
         )
         .unwrap();
         let inputs = Inputs::find(&[dir.path().to_owned()]).unwrap();
@@ -683,13 +687,22 @@ mod tests {
 
         std::fs::write(
             dir.path().join("decode.compliance.json"),
-            json!({"passed": false, "benches": [{"name": "decode", "passed": false}]}).to_string(),
+            json!({"schema": 1, "kind": "bench", "passed": false,
+                   "benches": [{"id": "encode/100", "status": "passed"},
+                               {"id": "decode/100", "status": "failed"}]})
+            .to_string(),
         )
         .unwrap();
         let inputs = Inputs::find(&[dir.path().to_owned()]).unwrap();
         let readiness = evaluate(&ReadinessPolicy::default(), &inputs).unwrap();
         assert!(!readiness.ready);
-        assert!(readiness.failed_benches[0].starts_with("decode ("));
+        assert_eq!(
+            readiness.failed_benches.len(),
+            1,
+            "{:?}",
+            readiness.failed_benches
+        );
+        assert!(readiness.failed_benches[0].starts_with("decode/100 ("));
 
         std::fs::write(dir.path().join("bad.compliance.json"), "{\"ok\": true}").unwrap();
         let inputs = Inputs::find(&[dir.path().to_owned()]).unwrap();
@@ -748,4 +761,10 @@ mod tests {
             .to_string();
         assert!(err.starts_with("policy: "), "{err}");
     }
+}
+
+/// A bench entry of a compliance file that failed its gate.
+fn bench_failed(bench: &Value) -> bool {
+    bench.get("status").and_then(Value::as_str) == Some("failed")
+        || bench.get("passed").and_then(Value::as_bool) == Some(false)
 }

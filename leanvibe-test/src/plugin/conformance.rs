@@ -621,10 +621,11 @@ fn json(value: &impl serde::Serialize) -> String {
 }
 
 /// Registers the standard plugin checks as nine tests under `conformance::`
-/// in the module where it is invoked. `$spec` is an expression giving a
+/// in the module where it is invoked (`conformance::lifecycle`, ...). `$spec`
+/// is an expression giving a
 /// [`Conformance`](crate::plugin::conformance::Conformance), evaluated once
-/// per test (usually a function call); items of the invoking module are in
-/// scope. Each test runs on a multi-thread tokio runtime.
+/// per test where it is written (usually a function call). Each test runs on
+/// a multi-thread tokio runtime with two workers. Invoke it once per module.
 ///
 /// ```no_run
 /// # use leanvibe_test::plugin::conformance::Conformance;
@@ -662,20 +663,48 @@ macro_rules! conformance {
 #[macro_export]
 macro_rules! __conformance_tests {
     ($spec:expr; $($name:ident $check:ident,)*) => {
-        /// The standard plugin checks, registered by `leanvibe_test::conformance!`.
-        mod conformance {
-            #[allow(unused_imports)]
-            use super::*;
+        // A second `conformance!` in the same module would register the same
+        // names twice; this item makes that a compile error instead.
+        #[allow(non_camel_case_types, dead_code)]
+        struct __leanvibe_conformance_suite_in_this_module;
+
+        // Registered directly (not through a generated `mod conformance`), so
+        // `$spec` resolves where it was written, even inside a function body.
+        const _: () = {
             $(
-                #[$crate::plugin_test(flavor = "multi_thread", worker_threads = 2, tags = ["conformance"])]
-                async fn $name() -> ::core::result::Result<(), $crate::plugin::conformance::ConformanceError> {
-                    $crate::plugin::conformance::Conformance::run(
-                        &$spec,
-                        $crate::plugin::conformance::Check::$check,
+                fn $name() -> ::core::result::Result<(), ::std::string::String> {
+                    $crate::__private::run_async(
+                        $crate::__private::AsyncConfig {
+                            multi_thread: true,
+                            worker_threads: ::core::option::Option::Some(2),
+                            start_paused: false,
+                        },
+                        || async {
+                            $crate::__private::IntoTestResult::into_test_result(
+                                $crate::plugin::conformance::Conformance::run(
+                                    &$spec,
+                                    $crate::plugin::conformance::Check::$check,
+                                )
+                                .await,
+                            )
+                        },
                     )
-                    .await
+                }
+                $crate::__private::inventory::submit! {
+                    $crate::__private::TestCase {
+                        name: ::core::stringify!($name),
+                        module_path: ::core::concat!(::core::module_path!(), "::conformance"),
+                        file: ::core::file!(),
+                        line: ::core::line!(),
+                        manifest_dir: ::core::env!("CARGO_MANIFEST_DIR"),
+                        attrs: $crate::__private::TestAttrs {
+                            tags: &["conformance"],
+                            ..$crate::__private::TestAttrs::DEFAULT
+                        },
+                        body: $name,
+                    }
                 }
             )*
-        }
+        };
     };
 }

@@ -365,7 +365,7 @@ impl CtrfTest {
 /// use leanvibe_test::report::{ReportOptions, Reporter, ctrf::CtrfReporter};
 /// let dir = tempfile::tempdir().unwrap();
 /// let sink = CtrfReporter::new(dir.path().join("suite.ctrf.json"), ReportOptions::default());
-/// assert!(sink.written_path().is_none()); // nothing written before RunFinished
+/// assert!(sink.written_paths().is_empty()); // nothing written before RunFinished
 /// ```
 #[derive(Debug)]
 pub struct CtrfReporter {

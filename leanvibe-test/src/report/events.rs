@@ -12,7 +12,9 @@
 //! ```
 //!
 //! Unlike the JUnit and CTRF files this one cannot be written atomically: it
-//! grows line by line. Each line goes to the file in a single `write` call.
+//! grows line by line. Lines are buffered and written out whole when the
+//! runner calls [`Reporter::flush`] (whenever it is about to wait) and at the
+//! end of the run.
 
 use super::{Event, ReportOptions, Reporter};
 use crate::record::Status;
@@ -30,6 +32,7 @@ use std::path::{Path, PathBuf};
 /// let path = dir.path().join("suite.events.jsonl");
 /// let mut sink = EventsReporter::new(path.clone(), ReportOptions::default()).unwrap();
 /// sink.on_event(&Event::TestStarted { name: "a" }).unwrap();
+/// sink.flush().unwrap(); // the runner does this whenever it waits
 /// let text = std::fs::read_to_string(&path).unwrap();
 /// assert_eq!(text, "{\"type\":\"test\",\"event\":\"started\",\"name\":\"a\"}\n");
 /// ```

@@ -51,7 +51,7 @@ pub fn is_error_kind(kind: &str) -> bool {
 /// ```
 /// use leanvibe_test::report::{ReportOptions, Reporter, junit::JunitReporter};
 /// let sink = JunitReporter::new("target/leanvibe/suite.junit.xml".into(), ReportOptions::default());
-/// assert!(sink.written_path().is_none());
+/// assert!(sink.written_paths().is_empty());
 /// ```
 #[derive(Debug)]
 pub struct JunitReporter {
