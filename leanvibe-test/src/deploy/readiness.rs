@@ -587,6 +587,12 @@ fn cell(text: &str) -> String {
     capped.replace('|', "\\|")
 }
 
+/// A bench entry of a compliance file that failed its gate.
+fn bench_failed(bench: &Value) -> bool {
+    bench.get("status").and_then(Value::as_str) == Some("failed")
+        || bench.get("passed").and_then(Value::as_bool) == Some(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -761,10 +767,4 @@ mod tests {
             .to_string();
         assert!(err.starts_with("policy: "), "{err}");
     }
-}
-
-/// A bench entry of a compliance file that failed its gate.
-fn bench_failed(bench: &Value) -> bool {
-    bench.get("status").and_then(Value::as_str) == Some("failed")
-        || bench.get("passed").and_then(Value::as_bool) == Some(false)
 }
