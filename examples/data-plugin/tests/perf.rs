@@ -2,6 +2,11 @@
 //! SDK's response-time standard (under 50 ms every time, average under
 //! 25 ms, fewer than 5 % over 40 ms), stress at rising concurrency, and a
 //! modest open-loop load. Results land in the CTRF report's `extra.perf`.
+//!
+//! These hold the SDK's absolute limits (`max<50`) over hundreds of runs, in a
+//! debug build, on whatever machine runs the suite: one scheduler stall on a
+//! busy 2-core CI machine can break `max<50` once. So each test may rerun
+//! twice; a pass after a rerun is reported as flaky, never hidden.
 
 use data_plugin::DataPlugin;
 use leanvibe_test::perf;
@@ -37,7 +42,7 @@ fn process_task() -> Task {
     Task::new("perf", "process_data").param("input_data", records(100))
 }
 
-#[plugin_test(timeout_ms = 30000, tags = ["perf"])]
+#[plugin_test(timeout_ms = 30000, retries = 2, tags = ["perf"])]
 async fn process_data_meets_the_sdk_standard() -> Result<(), HarnessError> {
     let harness = PluginHarness::start(DataPlugin::new, config()).await?;
     let task = process_task();
@@ -51,7 +56,7 @@ async fn process_data_meets_the_sdk_standard() -> Result<(), HarnessError> {
     Ok(())
 }
 
-#[plugin_test(timeout_ms = 30000, tags = ["perf", "integration"])]
+#[plugin_test(timeout_ms = 30000, retries = 2, tags = ["perf", "integration"])]
 async fn fetch_meets_the_sdk_standard() -> Result<(), HarnessError> {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
@@ -75,7 +80,7 @@ async fn fetch_meets_the_sdk_standard() -> Result<(), HarnessError> {
     Ok(())
 }
 
-#[plugin_test(timeout_ms = 30000, tags = ["perf", "integration"])]
+#[plugin_test(timeout_ms = 30000, retries = 2, tags = ["perf", "integration"])]
 async fn cache_meets_the_sdk_standard() -> Result<(), HarnessError> {
     let redis = service::require!(ServiceFixture::redis());
     let harness = PluginHarness::start(
@@ -97,7 +102,7 @@ async fn cache_meets_the_sdk_standard() -> Result<(), HarnessError> {
     Ok(())
 }
 
-#[plugin_test(flavor = "multi_thread", worker_threads = 2, timeout_ms = 60000, tags = ["perf"])]
+#[plugin_test(flavor = "multi_thread", worker_threads = 2, timeout_ms = 60000, retries = 2, tags = ["perf"])]
 async fn process_data_holds_up_under_stress() -> Result<(), HarnessError> {
     let harness = Arc::new(PluginHarness::start(DataPlugin::new, config()).await?);
     let task = Arc::new(process_task());
@@ -112,7 +117,7 @@ async fn process_data_holds_up_under_stress() -> Result<(), HarnessError> {
     Ok(())
 }
 
-#[plugin_test(flavor = "multi_thread", worker_threads = 2, timeout_ms = 60000, tags = ["perf"])]
+#[plugin_test(flavor = "multi_thread", worker_threads = 2, timeout_ms = 60000, retries = 2, tags = ["perf"])]
 async fn process_data_under_a_modest_open_loop_load() -> Result<(), HarnessError> {
     let harness = Arc::new(PluginHarness::start(DataPlugin::new, config()).await?);
     let task = Arc::new(process_task());

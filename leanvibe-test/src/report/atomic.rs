@@ -35,7 +35,8 @@ pub fn write_atomically(
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
     let temp = builder.tempfile_in(dir)?;
-    let mut out = io::BufWriter::new(temp);
+    // Reports of large suites run to megabytes: few, large writes.
+    let mut out = io::BufWriter::with_capacity(1 << 20, temp);
     write(&mut out)?;
     let temp = out.into_inner().map_err(io::IntoInnerError::into_error)?;
     // No fsync: the rename alone means a reader sees the old file or the

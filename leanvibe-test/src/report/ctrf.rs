@@ -301,7 +301,7 @@ impl CtrfReport {
     /// assert!(report.run_extra().is_none());
     /// ```
     pub fn run_extra(&self) -> Option<RunExtra> {
-        serde_json::from_value(self.extra.get(EXTRA_KEY)?.clone()).ok()
+        Deserialize::deserialize(self.extra.get(EXTRA_KEY)?).ok()
     }
 
     /// Reads a CTRF file.
@@ -343,7 +343,7 @@ impl CtrfTest {
     /// assert!(test.test_extra().is_none());
     /// ```
     pub fn test_extra(&self) -> Option<TestExtra> {
-        serde_json::from_value(self.extra.get(EXTRA_KEY)?.clone()).ok()
+        Deserialize::deserialize(self.extra.get(EXTRA_KEY)?).ok()
     }
 
     /// The full failure text: `trace` when present, else `message`.
