@@ -85,13 +85,7 @@ fn reraise(name: &str, payload: Box<dyn Any + Send>) -> ! {
     if payload.is::<SetupFailure>() || payload.is::<Skipped>() || payload.is::<KindedFailure>() {
         panic::resume_unwind(payload);
     }
-    let message = if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_string()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "Box<dyn Any>".to_string()
-    };
+    let message = crate::runner::execute::payload_text(payload.as_ref());
     fail_setup(format!("fixture `{name}` panicked: {message}"))
 }
 

@@ -68,7 +68,8 @@ where
     result
 }
 
-fn build_runtime(config: AsyncConfig) -> Result<tokio::runtime::Runtime, String> {
+/// The runtime an async test (or a security-suite call) asked for.
+pub(crate) fn build_runtime(config: AsyncConfig) -> Result<tokio::runtime::Runtime, String> {
     let mut builder = if config.multi_thread {
         tokio::runtime::Builder::new_multi_thread()
     } else {

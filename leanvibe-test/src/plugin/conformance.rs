@@ -529,11 +529,7 @@ async fn run(harness: &PluginHarness, task: Task) -> Result<TaskResult, String> 
 /// Awaits `future`, catching a panic in the plugin.
 async fn guard<T>(what: &str, future: impl std::future::Future<Output = T>) -> Result<T, String> {
     AssertUnwindSafe(future).catch_unwind().await.map_err(|payload| {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "(no message)".into());
+        let message = crate::runner::execute::payload_text(payload.as_ref());
         format!("{what} panicked: {message:?}; a plugin must return an error result (e.g. INTERNAL), not panic")
     })
 }

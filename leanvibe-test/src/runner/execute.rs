@@ -47,7 +47,9 @@ pub(crate) fn install_panic_hook() {
     });
 }
 
-fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
+/// The message of a panic payload (`&str` or `String`), as the default hook
+/// prints it.
+pub(crate) fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {

@@ -3,7 +3,7 @@
 //! under nextest, or when one test is selected). Either way every result
 //! becomes a [`TestRecord`] sent to the reporters as events.
 
-mod capture;
+pub(crate) mod capture;
 pub(crate) mod execute;
 mod pool;
 mod protocol;

@@ -73,7 +73,9 @@ pub(crate) fn execute(call: Call, probe: Probe, limit: Duration, track_heap: boo
             let ended = match result {
                 Ok(Ok(reply)) => Ended::Returned(reply),
                 Ok(Err(runtime)) => Ended::Panicked(runtime),
-                Err(payload) => Ended::Panicked(panic_text(payload.as_ref())),
+                Err(payload) => {
+                    Ended::Panicked(crate::runner::execute::payload_text(payload.as_ref()))
+                }
             };
             // Dropping what the call produced inside the thread keeps its
             // frees in this thread's batch, flushed next.
@@ -101,37 +103,8 @@ fn run(call: Call, probe: &Probe) -> Result<Reply, String> {
     match call {
         Call::Sync(function) => Ok(function(probe)),
         Call::Async(function, config) => {
-            let runtime = runtime(config)?;
+            let runtime = crate::__private::build_runtime(config)?;
             Ok(runtime.block_on(function(probe)))
         }
-    }
-}
-
-fn runtime(config: AsyncConfig) -> Result<tokio::runtime::Runtime, String> {
-    let mut builder = if config.multi_thread {
-        tokio::runtime::Builder::new_multi_thread()
-    } else {
-        tokio::runtime::Builder::new_current_thread()
-    };
-    if let Some(n) = config.worker_threads {
-        builder.worker_threads(n);
-    }
-    builder.enable_all();
-    builder.on_thread_stop(alloc::flush_thread);
-    if config.start_paused {
-        builder.start_paused(true);
-    }
-    builder
-        .build()
-        .map_err(|e| format!("could not build the tokio runtime: {e}"))
-}
-
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "Box<dyn Any>".to_string()
     }
 }
