@@ -36,6 +36,8 @@ impl Conclusion {
 
 /// Runs the harness with the process's arguments. In a worker process (one
 /// the harness started) this runs the worker loop instead and never returns.
+/// Call it first thing in `main`, before starting threads (as `main!()` does):
+/// a worker edits its own environment.
 pub fn run() -> Conclusion {
     if let Some(protocol) = worker::worker_protocol() {
         worker::worker_main(&protocol);

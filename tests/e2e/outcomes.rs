@@ -202,7 +202,7 @@ fn nocapture_passes_output_through() {
 }
 
 #[test]
-fn a_hang_behind_a_deep_queue_is_blamed_on_the_right_test() {
+fn a_hang_or_crash_behind_a_deep_queue_is_blamed_on_the_right_test() {
     let run = run(&fixture_bin("queue"), &["--test-threads", "1"], &[]);
     assert_eq!(run.code, Some(101));
     assert_eq!(run.status_of("m_hangs"), "FAILED");
@@ -213,6 +213,6 @@ fn a_hang_behind_a_deep_queue_is_blamed_on_the_right_test() {
     );
     assert_eq!(
         run.summary(),
-        "test result: FAILED. 200 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out"
+        "test result: FAILED. 201 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out"
     );
 }

@@ -34,7 +34,7 @@
 //! | `missing_parameters` | the task without each of its parameters (or the tasks given) is rejected with `MISSING_PARAMETER` |
 //! | `wrong_parameter_types` | the task with each parameter replaced by a value of another JSON type (or the tasks given) is rejected with `INVALID_PARAMETER` |
 //! | `concurrent_tasks` | 10 copies of the task run concurrently and all succeed |
-//! | `state_isolation` | an instance that has worked answers like a fresh one, and cleaning one instance up leaves another working |
+//! | `state_isolation` | a fresh instance answers the task as the first one did, after another instance has run it 5 times; cleaning one instance up leaves another working |
 //! | `task_timeout` | every task returns within the per-task timeout (2 s); a `timeout_task`, if given, is reported as `TIMEOUT` |
 //! | `latency_budget` | 20 runs of the task (after 2 warm-ups) each finish under 50 ms, as the harness measures them |
 //! | `memory_budget` | 100 runs of the task grow the heap by under 80 MiB at peak |

@@ -149,6 +149,18 @@ fn record(
     }
 }
 
+fn failed_outcome(kind: FailureKind, message: String) -> Outcome {
+    Outcome {
+        status: Status::Failed(Failure { kind, message }),
+        duration_ms: 0.0,
+        measurements: Measurements {
+            attempts: 1,
+            ..Measurements::default()
+        },
+        extra: Default::default(),
+    }
+}
+
 fn ignored_outcome(ignore: Ignore) -> Outcome {
     Outcome {
         status: Status::Ignored {
@@ -209,6 +221,7 @@ fn in_pool(
         tests: &'a [&'a PlannedTest],
         jobs: &'a [pool::Job],
         dispatch: &'a mut Dispatch,
+        finished: Vec<bool>,
     }
     impl pool::PoolEvents for Events<'_> {
         fn started(&mut self, job: usize) {
@@ -217,6 +230,7 @@ fn in_pool(
             });
         }
         fn finished(&mut self, job: usize, outcome: Outcome, stdout: Vec<u8>, stderr: Vec<u8>) {
+            self.finished[job] = true;
             let record = record(
                 self.tests[job],
                 self.jobs[job].budget,
@@ -238,11 +252,20 @@ fn in_pool(
         tests,
         jobs: &jobs,
         dispatch: &mut dispatch,
+        finished: vec![false; jobs.len()],
     };
     if let Err(e) = pool::run(&jobs, &config, &mut events) {
         eprintln!("error: the worker pool failed: {e}");
-        dispatch.finish(started);
-        return 101;
+        // Every test that did not run is reported as failed, so the summary
+        // and the report files agree with the exit code.
+        let unfinished: Vec<usize> = (0..jobs.len()).filter(|&j| !events.finished[j]).collect();
+        for job in unfinished {
+            let outcome = failed_outcome(
+                FailureKind::Harness,
+                format!("not run: the worker pool failed: {e}"),
+            );
+            pool::PoolEvents::finished(&mut events, job, outcome, Vec::new(), Vec::new());
+        }
     }
     dispatch.finish(started)
 }
@@ -274,7 +297,21 @@ fn in_process(
         Ok(capture) => Arc::new(Mutex::new(capture)),
         Err(e) => {
             eprintln!("error: cannot capture test output: {e}");
-            return 101;
+            let mut dispatch = lock(&dispatch);
+            for test in tests {
+                let outcome = failed_outcome(
+                    FailureKind::Harness,
+                    format!("not run: cannot capture test output: {e}"),
+                );
+                dispatch.finished(&record(
+                    test,
+                    settings.budget_for(test),
+                    outcome,
+                    vec![],
+                    vec![],
+                ));
+            }
+            return dispatch.finish(started);
         }
     };
     let watchdog = Arc::new(Watchdog {
@@ -305,11 +342,12 @@ fn in_process(
             eprintln!("error: cannot capture test output: {e}");
         }
         let outcome = execute::run_test(test.case, &budget);
+        // Disarmed first: a test that has returned is not a timeout.
+        *lock(&watchdog.state) = None;
         let (stdout, stderr) = match lock(&capture).as_mut() {
             Some(capture) => capture.end().unwrap_or_default(),
             None => Default::default(),
         };
-        *lock(&watchdog.state) = None;
         let record = record(test, budget, outcome, stdout, stderr);
         lock(&dispatch).finished(&record);
     }

@@ -8,7 +8,7 @@
 use super::protocol::{COMMANDS_FD, RESULTS_FD, RunTest, TestDone, VERSION, WORKER_ENV};
 use crate::record::{Failure, FailureKind, Measurements, Outcome, Status};
 use crate::registry::Budget;
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::os::fd::AsRawFd;
@@ -76,6 +76,7 @@ pub(crate) fn run(
         next_worker_id: 0,
         pending: (0..jobs.len()).collect(),
         remaining: jobs.len(),
+        suspects: HashSet::new(),
     };
     for _ in 0..config.workers.min(jobs.len()) {
         let worker = pool.spawn()?;
@@ -98,16 +99,18 @@ pub(crate) fn run(
             Ok(Message::Done { worker, done }) => pool.on_done(worker, done, events),
             Ok(Message::Closed { worker }) => pool.on_closed(worker, events)?,
             Ok(Message::Garbled { worker, line }) => pool.on_garbled(worker, &line, events)?,
-            Err(mpsc::RecvTimeoutError::Timeout) => pool.on_deadlines(events)?,
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                return Err(io::Error::other("all worker readers stopped"));
-            }
+            // The pool holds a sender itself, so the channel never disconnects.
+            Err(_) => {}
         }
+        // Checked on every turn: a steady stream of results from other
+        // workers must not postpone killing a hung one.
+        pool.on_deadlines(events)?;
     }
     for worker in &mut pool.workers {
         worker.commands = None;
         let _ = worker.child.wait();
     }
+    pool.workers.clear();
     Ok(())
 }
 
@@ -128,6 +131,22 @@ struct Pool<'a> {
     pending: VecDeque<usize>,
     /// Jobs not yet reported finished.
     remaining: usize,
+    /// Jobs that were in flight on a worker that died with several of them
+    /// sent: any of them may have killed it (results are batched, so even
+    /// finished ones may be unreported). While any is left, every worker gets
+    /// one job at a time, so the next death names its test exactly.
+    suspects: HashSet<usize>,
+}
+
+impl Drop for Pool<'_> {
+    /// A pool that stops early (an I/O error) must not leave workers running
+    /// a hung test, holding the terminal or a CI pipe open.
+    fn drop(&mut self) {
+        for worker in &mut self.workers {
+            worker.commands = None;
+            kill(&mut worker.child);
+        }
+    }
 }
 
 struct Worker {
@@ -204,10 +223,14 @@ impl Pool<'_> {
     fn feed(&mut self, events: &mut dyn PoolEvents) -> io::Result<()> {
         let workers = self.workers.len().max(1);
         for worker in &mut self.workers {
-            let depth = (self.pending.len() / (workers * 4)).clamp(1, MAX_QUEUE);
+            let depth = if self.suspects.is_empty() {
+                (self.pending.len() / (workers * 4)).clamp(1, MAX_QUEUE)
+            } else {
+                1
+            };
             let was_idle = worker.queue.is_empty();
             let mut sent = false;
-            while worker.queue.len() < depth {
+            while worker.queue.len() < depth && worker.commands.is_some() {
                 let Some(job_index) = self.pending.pop_front() else {
                     break;
                 };
@@ -217,18 +240,25 @@ impl Pool<'_> {
                     name: job.name.clone(),
                     budget: job.budget,
                 };
-                let Some(commands) = worker.commands.as_mut() else {
+                let commands = worker.commands.as_mut().expect("checked by the loop");
+                let written = serde_json::to_writer(&mut *commands, &command)
+                    .map_err(io::Error::from)
+                    .and_then(|()| commands.write_all(b"\n"));
+                if written.is_err() {
+                    // The worker is gone: the job waits for another, and the
+                    // worker's death arrives as `Closed`.
+                    self.pending.push_front(job_index);
+                    worker.commands = None;
                     break;
-                };
-                serde_json::to_writer(&mut *commands, &command)?;
-                commands.write_all(b"\n")?;
+                }
                 worker.queue.push_back(job_index);
                 sent = true;
             }
-            if sent {
-                // A worker that died already shows up as `Closed`; a failed
-                // write here just means we will hear about it there.
-                let _ = worker.commands.as_mut().map(BufWriter::flush);
+            if sent
+                && let Some(commands) = worker.commands.as_mut()
+                && commands.flush().is_err()
+            {
+                worker.commands = None;
             }
             if was_idle && let Some(&front) = worker.queue.front() {
                 worker.front_started = Instant::now();
@@ -277,6 +307,7 @@ impl Pool<'_> {
         worker.front_started = Instant::now();
         let next = worker.queue.front().copied();
         self.remaining -= 1;
+        self.suspects.remove(&job_index);
         events.finished(job_index, done.outcome, stdout, stderr);
         if let Some(next) = next {
             events.started(next);
@@ -290,9 +321,9 @@ impl Pool<'_> {
         };
         let mut worker = self.workers.remove(position);
         worker.commands = None;
-        let status = worker.child.wait()?;
+        let status = wait_briefly(&mut worker.child)?;
         if worker.queue.is_empty() {
-            return Ok(());
+            return self.replace_if_needed();
         }
         let message = describe_exit(status);
         self.fail_front(worker, FailureKind::Crash, message, events)
@@ -309,6 +340,9 @@ impl Pool<'_> {
         };
         let mut worker = self.workers.remove(position);
         kill(&mut worker.child);
+        if worker.queue.is_empty() {
+            return self.replace_if_needed();
+        }
         let message = format!("the worker sent a result the harness could not read: {line:?}");
         self.fail_front(worker, FailureKind::Harness, message, events)
     }
@@ -381,7 +415,12 @@ impl Pool<'_> {
         };
         self.remaining -= 1;
         events.finished(front, outcome, stdout, stderr);
-        if !self.pending.is_empty() {
+        self.replace_if_needed()
+    }
+
+    /// Starts a worker in place of a lost one while there is work for it.
+    fn replace_if_needed(&mut self) -> io::Result<()> {
+        if !self.pending.is_empty() && self.workers.len() < self.config.workers {
             let replacement = self.spawn()?;
             self.workers.push(replacement);
         }
@@ -420,6 +459,20 @@ fn read_range(file: &Option<File>, pos: &mut u64, end: Option<u64>) -> Vec<u8> {
     bytes.truncate(read);
     *pos = end;
     bytes
+}
+
+/// Reaps a worker whose result pipe closed; one that closed the pipe but
+/// keeps running (a test closed fd 3) is killed after a grace period.
+fn wait_briefly(child: &mut Child) -> io::Result<std::process::ExitStatus> {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let _ = child.kill();
+    child.wait()
 }
 
 fn kill(child: &mut Child) {

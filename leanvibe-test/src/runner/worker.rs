@@ -10,9 +10,15 @@ use std::os::fd::FromRawFd;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-/// `Some` when this process was started as a worker by a harness.
+/// `Some` when this process was started as a worker by a harness. The
+/// marker is taken out of the environment at once: a process a test starts
+/// (another leanvibe harness, `cargo test`) must not believe it is a worker.
 pub(crate) fn worker_protocol() -> Option<String> {
-    std::env::var(WORKER_ENV).ok()
+    let protocol = std::env::var(WORKER_ENV).ok()?;
+    // SAFETY: called first thing in `main`, before this process starts any
+    // thread, so nothing can read the environment concurrently.
+    unsafe { std::env::remove_var(WORKER_ENV) };
+    Some(protocol)
 }
 
 /// Runs tests as the harness asks until it closes the command pipe.
@@ -20,6 +26,11 @@ pub(crate) fn worker_main(protocol: &str) -> ! {
     if protocol != VERSION {
         eprintln!("leanvibe worker: harness speaks protocol {protocol}, this binary {VERSION}");
         std::process::exit(101);
+    }
+    if ![RESULTS_FD, COMMANDS_FD].into_iter().all(is_pipe) {
+        fatal(
+            "fds 3 and 4 are not a harness's pipes; was this binary started by hand with __LEANVIBE_WORKER set?",
+        );
     }
     // Children a test spawns must not inherit the protocol pipes: a grandchild
     // left running would keep the harness from seeing this worker exit.
@@ -192,6 +203,16 @@ fn fd_size(fd: i32) -> u64 {
     // SAFETY: lseek on fd 1 or 2, which stay open for the worker's life.
     let offset = unsafe { libc::lseek(fd, 0, libc::SEEK_CUR) };
     u64::try_from(offset).unwrap_or(0)
+}
+
+fn is_pipe(fd: i32) -> bool {
+    let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: fstat writes a whole `stat` into the buffer when it returns 0,
+    // and the buffer is read only then.
+    unsafe {
+        libc::fstat(fd, stat.as_mut_ptr()) == 0
+            && (stat.assume_init().st_mode & libc::S_IFMT) == libc::S_IFIFO
+    }
 }
 
 fn fatal(message: &str) -> ! {
