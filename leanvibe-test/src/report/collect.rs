@@ -25,6 +25,9 @@ pub(crate) struct Collector {
     start_ms: u64,
     started: HashMap<String, u64>,
     tests: Vec<CtrfTest>,
+    /// Cleaned forms of strings many tests share (files, modules, kinds,
+    /// tags): cleaning means a scan for credentials, worth doing once.
+    cleaned: HashMap<String, String>,
 }
 
 impl Collector {
@@ -40,6 +43,7 @@ impl Collector {
             start_ms: epoch_ms(SystemTime::now()),
             started: HashMap::new(),
             tests: Vec::new(),
+            cleaned: HashMap::new(),
         }
     }
 
@@ -75,7 +79,24 @@ impl Collector {
         self.run.partition = info.partition.as_deref().and_then(|p| p.parse().ok());
     }
 
+    /// [`ReportOptions::clean_text`] for strings that repeat across tests.
+    fn clean_shared(&mut self, text: &str) -> String {
+        if let Some(clean) = self.cleaned.get(text) {
+            return clean.clone();
+        }
+        let clean = self.options.clean_text(text);
+        self.cleaned.insert(text.to_owned(), clean.clone());
+        clean
+    }
+
     fn test_entry(&mut self, record: &TestRecord) -> CtrfTest {
+        let mut suite = vec![self.run.binary.clone()];
+        for module in record.module.split("::").filter(|m| !m.is_empty()) {
+            suite.push(self.clean_shared(module));
+        }
+        let tags: Vec<String> = record.tags.iter().map(|t| self.clean_shared(t)).collect();
+        let kind = (!record.kind.is_empty()).then(|| self.clean_shared(&record.kind));
+        let file_path = (!record.file.is_empty()).then(|| self.clean_shared(&record.file));
         let o = &self.options;
         let outcome = &record.outcome;
         let attempts = outcome.measurements.attempts.max(1);
@@ -99,14 +120,6 @@ impl Collector {
             },
             None => (None, None),
         };
-        let mut suite = vec![self.run.binary.clone()];
-        suite.extend(
-            record
-                .module
-                .split("::")
-                .filter(|m| !m.is_empty())
-                .map(|m| o.clean_text(m)),
-        );
         let retry_attempts = if attempts > 1 {
             (1..=attempts)
                 .map(|attempt| CtrfAttempt {
@@ -127,7 +140,10 @@ impl Collector {
             attempts,
             budget: without_nulls(serde_json::to_value(record.budget).unwrap_or_default()),
             measurements: measurements(record),
-            stats: RunStats::of(&outcome.measurements.runs_ms),
+            // One run's statistics would only repeat `runs_ms`.
+            stats: (outcome.measurements.runs_ms.len() > 1)
+                .then(|| RunStats::of(&outcome.measurements.runs_ms))
+                .flatten(),
         };
         let mut extra = Map::new();
         extra.insert(
@@ -150,9 +166,9 @@ impl Collector {
             message,
             trace,
             line: (record.line > 0).then_some(record.line),
-            tags: record.tags.iter().map(|t| o.clean_text(t)).collect(),
-            kind: (!record.kind.is_empty()).then(|| o.clean_text(&record.kind)),
-            file_path: (!record.file.is_empty()).then(|| o.clean_text(&record.file)),
+            tags,
+            kind,
+            file_path,
             retries: (attempts > 1).then_some(attempts - 1),
             retry_attempts,
             flaky: record.is_flaky().then_some(true),

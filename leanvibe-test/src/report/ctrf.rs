@@ -269,23 +269,15 @@ impl RunStats {
     /// assert_eq!((stats.min_ms, stats.p50_ms, stats.p95_ms, stats.mean_ms), (1.0, 2.0, 4.0, 2.5));
     /// ```
     pub fn of(runs_ms: &[f64]) -> Option<RunStats> {
-        if runs_ms.is_empty() {
-            return None;
-        }
-        let mut sorted = runs_ms.to_vec();
-        sorted.sort_by(f64::total_cmp);
-        let rank = |p: f64| {
-            let index = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-            sorted[index.clamp(1, sorted.len()) - 1]
-        };
+        let summary = crate::budget::stats::Summary::of(runs_ms)?;
         Some(RunStats {
-            runs: sorted.len(),
-            min_ms: sorted[0],
-            max_ms: sorted[sorted.len() - 1],
-            mean_ms: sorted.iter().sum::<f64>() / sorted.len() as f64,
-            p50_ms: rank(50.0),
-            p95_ms: rank(95.0),
-            p99_ms: rank(99.0),
+            runs: summary.count,
+            min_ms: summary.min,
+            max_ms: summary.max,
+            mean_ms: summary.mean,
+            p50_ms: summary.p50,
+            p95_ms: summary.p95,
+            p99_ms: summary.p99,
         })
     }
 }
@@ -316,7 +308,7 @@ impl CtrfReport {
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
     }
 
-    /// Writes the document atomically, pretty-printed.
+    /// Writes the document atomically, as compact JSON.
     ///
     /// ```no_run
     /// # fn f(report: &leanvibe_test::report::ctrf::CtrfReport) -> std::io::Result<()> {
@@ -325,7 +317,9 @@ impl CtrfReport {
     /// ```
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
         super::atomic::write_atomically(path, |out| {
-            serde_json::to_writer_pretty(&mut *out, self)?;
+            // Compact: a large suite's report runs to megabytes, and its
+            // readers are programs (`jq .` shows it to a person).
+            serde_json::to_writer(&mut *out, self)?;
             out.write_all(b"\n")
         })
     }

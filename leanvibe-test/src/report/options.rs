@@ -40,6 +40,9 @@ impl ReportOptions {
     /// assert_eq!(text, "key [REDACTED:aws-access-key]");
     /// ```
     pub fn clean_output(&self, raw: &[u8]) -> String {
+        if raw.is_empty() {
+            return String::new();
+        }
         let clean = super::sanitize::clean_bytes(raw);
         let clean = if self.redact {
             match crate::secrets::SecretDetector::new().redact(&clean) {
