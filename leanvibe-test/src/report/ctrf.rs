@@ -5,11 +5,9 @@
 //! sits under `extra.leanvibe`, in the versioned shape described in
 //! `docs/reports.md` ([`EXTRA_SCHEMA`]).
 
-use super::collect::Collector;
-use super::{Event, ReportOptions, Reporter};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The CTRF specification version written in `specVersion`.
 pub const SPEC_VERSION: &str = "0.0.0";
@@ -350,54 +348,5 @@ impl CtrfTest {
     /// ```
     pub fn full_message(&self) -> Option<&str> {
         self.trace.as_deref().or(self.message.as_deref())
-    }
-}
-
-/// Writes `<binary>.ctrf.json` when the run finishes.
-///
-/// ```
-/// use leanvibe_test::report::{ReportOptions, Reporter, ctrf::CtrfReporter};
-/// let dir = tempfile::tempdir().unwrap();
-/// let sink = CtrfReporter::new(dir.path().join("suite.ctrf.json"), ReportOptions::default());
-/// assert!(sink.written_paths().is_empty()); // nothing written before RunFinished
-/// ```
-#[derive(Debug)]
-pub struct CtrfReporter {
-    path: PathBuf,
-    collector: Collector,
-    written: bool,
-}
-
-impl CtrfReporter {
-    /// A sink that will write to `path` (created with its directory at the
-    /// end of the run).
-    ///
-    /// ```
-    /// # use leanvibe_test::report::{ReportOptions, ctrf::CtrfReporter};
-    /// let _sink = CtrfReporter::new("target/leanvibe/suite.ctrf.json".into(), ReportOptions::default());
-    /// ```
-    pub fn new(path: PathBuf, options: ReportOptions) -> Self {
-        CtrfReporter {
-            path,
-            collector: Collector::new(options),
-            written: false,
-        }
-    }
-}
-
-impl Reporter for CtrfReporter {
-    fn on_event(&mut self, event: &Event<'_>) -> std::io::Result<()> {
-        if let Some(report) = self.collector.on_event(event) {
-            report.write(&self.path)?;
-            self.written = true;
-        }
-        Ok(())
-    }
-
-    fn written_paths(&self) -> Vec<&Path> {
-        self.written
-            .then_some(self.path.as_path())
-            .into_iter()
-            .collect()
     }
 }

@@ -54,12 +54,11 @@ impl ReportPaths {
     /// ```
     pub fn reporters(&self, options: &ReportOptions) -> std::io::Result<Vec<Box<dyn Reporter>>> {
         Ok(vec![
-            Box::new(FinalFiles {
-                junit: self.junit.clone(),
-                ctrf: self.ctrf.clone(),
-                collector: Collector::new(options.clone()),
-                written: false,
-            }),
+            Box::new(FinalReports::new(
+                self.junit.clone(),
+                self.ctrf.clone(),
+                options.clone(),
+            )),
             Box::new(EventsReporter::new(self.events.clone(), options.clone())?),
         ])
     }
@@ -90,17 +89,42 @@ pub fn default_report_dir(test_binary: &Path) -> Option<PathBuf> {
     Some(marked.or_else(|| profile.parent())?.join("leanvibe"))
 }
 
-/// The JUnit and CTRF files of a run from one model: each record is cleaned
-/// and redacted once, not once per format (what `JunitReporter` and
-/// `CtrfReporter` each do on their own).
-struct FinalFiles {
+/// Writes the JUnit and CTRF files of a run when it finishes, both rendered
+/// from one model: each record is cleaned and redacted once, not once per
+/// format.
+///
+/// ```
+/// use leanvibe_test::report::{ReportOptions, Reporter, files::FinalReports};
+/// let dir = tempfile::tempdir().unwrap();
+/// let sink = FinalReports::new(
+///     dir.path().join("suite.junit.xml"),
+///     dir.path().join("suite.ctrf.json"),
+///     ReportOptions::default(),
+/// );
+/// assert!(sink.written_paths().is_empty()); // nothing written before RunFinished
+/// ```
+#[derive(Debug)]
+pub struct FinalReports {
     junit: PathBuf,
     ctrf: PathBuf,
     collector: Collector,
     written: bool,
 }
 
-impl Reporter for FinalFiles {
+impl FinalReports {
+    /// A sink that writes `junit` and `ctrf` (creating their directories) at
+    /// the end of the run.
+    pub fn new(junit: PathBuf, ctrf: PathBuf, options: ReportOptions) -> Self {
+        FinalReports {
+            junit,
+            ctrf,
+            collector: Collector::new(options),
+            written: false,
+        }
+    }
+}
+
+impl Reporter for FinalReports {
     fn on_event(&mut self, event: &Event<'_>) -> std::io::Result<()> {
         if let Some(report) = self.collector.on_event(event) {
             report.write(&self.ctrf)?;

@@ -19,13 +19,11 @@
 //! - an ignored test has `<skipped message="reason"/>`; a flaky test passes,
 //!   with a note in `<system-out>` and a `<name>.attempts` property.
 
-use super::collect::Collector;
 use super::ctrf::{CtrfReport, CtrfStatus, CtrfTest, RunExtra, TestExtra};
-use super::{Event, ReportOptions, Reporter};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event as Xml};
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
 
 /// Failure kinds reported as `<error>` rather than `<failure>`: the test did
@@ -44,54 +42,6 @@ const MESSAGE_ATTR_MAX: usize = 1024;
 /// ```
 pub fn is_error_kind(kind: &str) -> bool {
     ERROR_KINDS.contains(&kind)
-}
-
-/// Writes `<binary>.junit.xml` when the run finishes.
-///
-/// ```
-/// use leanvibe_test::report::{ReportOptions, Reporter, junit::JunitReporter};
-/// let sink = JunitReporter::new("target/leanvibe/suite.junit.xml".into(), ReportOptions::default());
-/// assert!(sink.written_paths().is_empty());
-/// ```
-#[derive(Debug)]
-pub struct JunitReporter {
-    path: PathBuf,
-    collector: Collector,
-    written: bool,
-}
-
-impl JunitReporter {
-    /// A sink that will write to `path` (created with its directory at the
-    /// end of the run).
-    ///
-    /// ```
-    /// # use leanvibe_test::report::{ReportOptions, junit::JunitReporter};
-    /// let _sink = JunitReporter::new("out/suite.junit.xml".into(), ReportOptions::default());
-    /// ```
-    pub fn new(path: PathBuf, options: ReportOptions) -> Self {
-        JunitReporter {
-            path,
-            collector: Collector::new(options),
-            written: false,
-        }
-    }
-}
-
-impl Reporter for JunitReporter {
-    fn on_event(&mut self, event: &Event<'_>) -> io::Result<()> {
-        if let Some(report) = self.collector.on_event(event) {
-            write_file(&report, &self.path)?;
-            self.written = true;
-        }
-        Ok(())
-    }
-
-    fn written_paths(&self) -> Vec<&Path> {
-        self.written
-            .then_some(self.path.as_path())
-            .into_iter()
-            .collect()
-    }
 }
 
 /// Renders `report` as JUnit XML into `path`, atomically.
