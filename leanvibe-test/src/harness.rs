@@ -6,7 +6,7 @@ use crate::plan::{self, Plan};
 use crate::registry;
 use crate::report::console::{self, Console, ConsoleOptions};
 use crate::report::files::{ReportPaths, default_report_dir};
-use crate::report::{ReportOptions, Reporter, RunInfo};
+use crate::report::{self, ReportOptions, Reporter, RunInfo, Selection};
 use crate::runner::{self, Dispatch, RunSettings, worker};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -79,12 +79,16 @@ fn run_args(args: &Args) -> i32 {
             return 101;
         }
     };
+    let nextest_run = std::env::var("NEXTEST_RUN_ID")
+        .ok()
+        .filter(|_| under_nextest());
     let info = RunInfo {
+        run_id: nextest_run.clone().unwrap_or_else(report::new_run_id),
         binary_name: binary_name(),
         selected: plan.tests.len(),
         filtered_out: plan.filtered_out,
         started_at: SystemTime::now(),
-        partition: args.partition.map(|p| p.to_string()),
+        selection: selection(args),
         workers: if settings.in_process {
             0
         } else {
@@ -93,7 +97,7 @@ fn run_args(args: &Args) -> i32 {
     };
     let report_options = ReportOptions {
         redact: !args.no_redact && settings.profile.redact.unwrap_or(true),
-        ..ReportOptions::default()
+        output_cap: settings.output_cap,
     };
     let console = Console::new(ConsoleOptions {
         format: args.effective_format(),
@@ -108,13 +112,48 @@ fn run_args(args: &Args) -> i32 {
     let mut setup_errors = Vec::new();
     if !args.no_report {
         let paths = report_paths(args, &settings.profile, &info.binary_name);
-        match paths.reporters(&report_options) {
-            Ok(sinks) => reporters.extend(sinks),
-            Err(e) => setup_errors.push(format!("{}: {e}", paths.events.display())),
+        // Files of an earlier run must not pass for this one's: a run that
+        // never finishes leaves no JUnit or CTRF file rather than an old one.
+        if let Err(e) = paths.remove_final_reports() {
+            setup_errors.push(format!("a stale report could not be removed: {e}"));
+        }
+        if under_nextest() {
+            // Each test is a process of its own under nextest, and nextest
+            // writes the run's JUnit file; ours would overwrite each other.
+            // What is recorded is that this binary's last run was nextest's,
+            // so `leanvibe-report gate` reads no older report as current.
+            if let Err(e) = paths.record_nextest_run(&info, &report_options) {
+                setup_errors.push(format!("a report could not be written: {e}"));
+            }
+        } else {
+            match paths.reporters(&report_options) {
+                Ok(sinks) => reporters.extend(sinks),
+                Err(e) => setup_errors.push(format!(
+                    "a report could not be written: {}: {e}",
+                    paths.events.display()
+                )),
+            }
         }
     }
     let dispatch = Dispatch::new(reporters, plan.filtered_out, setup_errors);
     runner::run(&plan, &settings, info, dispatch)
+}
+
+/// Whether nextest started this process (it sets `NEXTEST=1` for tests).
+fn under_nextest() -> bool {
+    std::env::var_os("NEXTEST").is_some()
+}
+
+/// What the command line selected, as the reports record it.
+fn selection(args: &Args) -> Selection {
+    Selection {
+        filters: args.filters.clone(),
+        skip: args.skip.clone(),
+        exact: args.exact,
+        only_ignored: args.ignored,
+        include_ignored: args.include_ignored,
+        partition: args.partition.map(|p| p.to_string()),
+    }
 }
 
 /// Where the report files go. Precedence: `--junit`/`--json` for those
@@ -172,17 +211,21 @@ fn settings(args: &Args, plan: &Plan, manifest_dir: Option<&Path>) -> Result<Run
         None => Profile::default(),
     };
     let runnable = plan.tests.iter().filter(|t| t.run).count();
-    let under_nextest = std::env::var_os("NEXTEST").is_some();
     let workers = args
         .test_threads
         .or(profile.test_threads.map(usize::from))
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .min(runnable.max(1));
     Ok(RunSettings {
         workers,
         capture: !args.nocapture,
-        in_process: args.in_process || under_nextest || runnable <= 1,
+        // A single selected test still runs in a worker: a crash then
+        // fails that test with its reason instead of taking the harness,
+        // its console summary and its reports down with it.
+        in_process: args.in_process || under_nextest(),
         default_timeout: default_timeout(profile.timeout_ms)?,
         profile,
+        output_cap: ReportOptions::default().output_cap,
     })
 }
 

@@ -63,7 +63,7 @@ mod runner;
 mod skip;
 
 pub use attach::attach;
-pub use skip::skip;
+pub use skip::{REQUIRE_PREREQUISITES_ENV, prerequisite_missing, skip};
 
 #[doc(hidden)]
 #[path = "private.rs"]

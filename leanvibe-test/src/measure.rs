@@ -15,17 +15,21 @@
 
 use crate::budget::{alloc, rss};
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 static WINDOW: Mutex<Window> = Mutex::new(Window {
     start: None,
     end: None,
+    excluded: Duration::ZERO,
 });
 
 #[derive(Clone, Copy)]
 struct Window {
     start: Option<Instant>,
     end: Option<Instant>,
+    /// Time spent in the harness's own code inside the window (the panic
+    /// hook), taken off the run's wall time.
+    excluded: Duration,
 }
 
 fn window() -> std::sync::MutexGuard<'static, Window> {
@@ -54,7 +58,18 @@ pub(crate) fn reset() {
     *window() = Window {
         start: None,
         end: None,
+        excluded: Duration::ZERO,
     };
+}
+
+/// Takes `spent` off the current run's wall time: the panic hook calls this,
+/// so that capturing a backtrace (`RUST_BACKTRACE=1`) never counts against
+/// `max_ms`.
+pub(crate) fn exclude(spent: Duration) {
+    let mut w = window();
+    if w.start.is_some() && w.end.is_none() {
+        w.excluded += spent;
+    }
 }
 
 /// Wall time of the last run in milliseconds. A body that never marked its
@@ -64,7 +79,10 @@ pub(crate) fn elapsed_ms(fallback_start: Instant) -> f64 {
     let w = *window();
     let start = w.start.unwrap_or(fallback_start);
     let end = w.end.unwrap_or_else(Instant::now);
-    end.saturating_duration_since(start).as_secs_f64() * 1000.0
+    end.saturating_duration_since(start)
+        .saturating_sub(w.excluded)
+        .as_secs_f64()
+        * 1000.0
 }
 
 static MEMORY: Mutex<Memory> = Mutex::new(Memory::IDLE);

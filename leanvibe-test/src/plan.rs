@@ -47,8 +47,9 @@ pub fn select(cases: &[&'static TestCase], args: &Args) -> Plan {
         }
     };
     let mut tests = Vec::new();
+    let mut name = String::new();
     for (registry_index, case) in cases.iter().enumerate() {
-        let name = case.full_name();
+        case.write_full_name(&mut name);
         let wanted = args.filters.is_empty() || args.filters.iter().any(|f| matches(&name, f));
         if !wanted || args.skip.iter().any(|s| matches(&name, s)) {
             continue;
@@ -59,7 +60,7 @@ pub fn select(cases: &[&'static TestCase], args: &Args) -> Plan {
         }
         let run = !ignored || args.ignored || args.include_ignored;
         tests.push(PlannedTest {
-            name,
+            name: name.clone(),
             registry_index,
             case,
             run,

@@ -33,13 +33,92 @@ impl Status {
 }
 
 /// Why a test failed.
+///
+/// `message` is what the test or the harness said, without decoration: the
+/// panic payload, the returned error, the measured figure, the signal. Its
+/// first line is the [`headline`](Failure::headline) that CI pages show
+/// (JUnit `message`, CTRF `message`); the [`full_text`](Failure::full_text)
+/// adds the location the way libtest prints it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Failure {
     /// The kind of failure, used as JUnit `type` and in the console.
     pub kind: FailureKind,
-    /// The whole human-readable message (panic message with location, the
-    /// measured figure for a budget, the signal for a crash, ...).
+    /// What went wrong, possibly over several lines.
     pub message: String,
+    /// Where it went wrong (`tests/suite.rs:12:5` for a panic), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
+/// Longest headline, in bytes; a longer first line is cut with `…`.
+const HEADLINE_MAX: usize = 500;
+
+impl Failure {
+    /// A failure without a location.
+    ///
+    /// ```
+    /// use leanvibe_test::record::{Failure, FailureKind};
+    /// let failure = Failure::new(FailureKind::Error, "Error: \"disk full\"");
+    /// assert_eq!(failure.headline(), "Error: \"disk full\"");
+    /// ```
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Failure {
+        Failure {
+            kind,
+            message: message.into(),
+            location: None,
+        }
+    }
+
+    /// The first non-empty line of the message, at most 500 bytes: what a CI
+    /// page shows in its failure list.
+    ///
+    /// ```
+    /// use leanvibe_test::record::{Failure, FailureKind};
+    /// let failure = Failure {
+    ///     kind: FailureKind::Panic,
+    ///     message: "assertion `left == right` failed\n  left: 1\n right: 2".into(),
+    ///     location: Some("tests/suite.rs:12:5".into()),
+    /// };
+    /// assert_eq!(failure.headline(), "assertion `left == right` failed");
+    /// ```
+    pub fn headline(&self) -> &str {
+        let line = self
+            .message
+            .lines()
+            .map(str::trim_end)
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or(self.kind.as_str());
+        if line.len() <= HEADLINE_MAX {
+            return line;
+        }
+        let mut end = HEADLINE_MAX;
+        while !line.is_char_boundary(end) {
+            end -= 1;
+        }
+        &line[..end]
+    }
+
+    /// The whole text as libtest prints it: `panicked at LOCATION:` above a
+    /// panic's message, `at LOCATION` below any other message that has one.
+    ///
+    /// ```
+    /// use leanvibe_test::record::{Failure, FailureKind};
+    /// let failure = Failure {
+    ///     kind: FailureKind::Panic,
+    ///     message: "boom".into(),
+    ///     location: Some("src/lib.rs:3:9".into()),
+    /// };
+    /// assert_eq!(failure.full_text(), "panicked at src/lib.rs:3:9:\nboom");
+    /// ```
+    pub fn full_text(&self) -> String {
+        match (&self.location, self.kind) {
+            (None, _) => self.message.clone(),
+            (Some(location), FailureKind::Panic) => {
+                format!("panicked at {location}:\n{}", self.message)
+            }
+            (Some(location), _) => format!("{}\n  at {location}", self.message),
+        }
+    }
 }
 
 /// The kind of a failure. Its [`as_str`](FailureKind::as_str) form is stable
@@ -88,6 +167,9 @@ pub enum FailureKind {
     /// The harness itself could not run the test.
     #[serde(rename = "harness")]
     Harness,
+    /// The run was stopped (SIGINT, SIGTERM) while the test was running.
+    #[serde(rename = "interrupted")]
+    Interrupted,
 }
 
 impl FailureKind {
@@ -112,6 +194,7 @@ impl FailureKind {
             FailureKind::Security => "security",
             FailureKind::Performance => "performance",
             FailureKind::Harness => "harness",
+            FailureKind::Interrupted => "interrupted",
         }
     }
 }

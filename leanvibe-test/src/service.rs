@@ -32,9 +32,10 @@ use std::time::{Duration, Instant};
 /// How long [`ServiceBuilder::start`] waits for readiness by default.
 pub const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The environment variable that makes [`skip_if_not_installed`] (and so
-/// [`require!`]) fail instead of skipping when the binary is missing.
-pub const REQUIRE_SERVICES_ENV: &str = "LEANVIBE_TEST_REQUIRE_SERVICES";
+/// The environment variable that makes [`require!`] fail instead of
+/// skipping when the program is missing (as `CI=true` does too); see
+/// [`prerequisite_missing`](crate::prerequisite_missing).
+pub const REQUIRE_SERVICES_ENV: &str = crate::REQUIRE_PREREQUISITES_ENV;
 
 /// How many lines of the log an error or a failing test shows.
 const LOG_TAIL_LINES: usize = 30;
@@ -535,12 +536,15 @@ fn started_or_skip_unless(
             eprintln!("skipped: {program} not installed");
             crate::skip(format!("{program} not installed"))
         }
+        Err(ServiceError::NotInstalled { program }) => {
+            crate::skip::fail_missing(&format!("{program} not installed"))
+        }
         Err(e) => panic!("{e}"),
     }
 }
 
 fn services_required() -> bool {
-    std::env::var_os(REQUIRE_SERVICES_ENV).is_some_and(|v| !v.is_empty() && v != "0")
+    crate::skip::prerequisites_required()
 }
 
 /// Asks the OS for a free port by binding port 0, then releases it for the

@@ -29,6 +29,7 @@ const ALL_KINDS: &[FailureKind] = &[
     FailureKind::Setup,
     FailureKind::Security,
     FailureKind::Harness,
+    FailureKind::Interrupted,
 ];
 
 /// Everything a badly behaved test can print.
@@ -89,10 +90,7 @@ fn hostile_records() -> Vec<TestRecord> {
         records.push(record(
             &format!("kind_{}", kind.as_str().replace('.', "_")),
             module,
-            Status::Failed(Failure {
-                kind: *kind,
-                message,
-            }),
+            Status::Failed(Failure::new(*kind, message)),
             1,
         ));
     }
@@ -115,11 +113,15 @@ fn hostile_records() -> Vec<TestRecord> {
 
 fn run_info(partition: Option<&str>, selected: usize, filtered_out: usize) -> RunInfo {
     RunInfo {
+        run_id: leanvibe_test::report::new_run_id(),
         binary_name: "suite".into(),
         selected,
         filtered_out,
         started_at: SystemTime::now(),
-        partition: partition.map(str::to_owned),
+        selection: leanvibe_test::report::Selection {
+            partition: partition.map(str::to_owned),
+            ..Default::default()
+        },
         workers: 2,
     }
 }
@@ -146,6 +148,7 @@ fn run(dir: &Path, info: &RunInfo, records: &[TestRecord], options: &ReportOptio
     emit(Event::RunFinished {
         summary: &summary,
         elapsed_s: 0.5,
+        end: &leanvibe_test::report::RunEnd::Completed,
     });
     for sink in &sinks {
         assert!(sink.written_paths().iter().all(|p| p.exists()));
@@ -268,8 +271,8 @@ fn hostile_output_gives_valid_redacted_reports() {
 
     let (cases, failures, errors, skipped) = parse_junit(&paths.junit);
     assert_eq!(cases, records.len());
-    assert_eq!(errors, 4, "crash, timeout, setup, harness are <error>");
-    assert_eq!(failures, ALL_KINDS.len() - 4);
+    assert_eq!(errors, 5, "crash, timeout, setup, harness, interrupted are <error>");
+    assert_eq!(failures, ALL_KINDS.len() - 5);
     assert_eq!(skipped, 1);
     xmllint(&paths.junit);
 
@@ -336,10 +339,7 @@ fn no_redact_keeps_secrets_but_still_sanitises() {
     let records = vec![record(
         "leaky",
         "",
-        Status::Failed(Failure {
-            kind: FailureKind::Panic,
-            message: format!("{AWS_KEY}\u{7}"),
-        }),
+        Status::Failed(Failure::new(FailureKind::Panic, format!("{AWS_KEY}\u{7}"))),
         1,
     )];
     let options = ReportOptions {

@@ -154,12 +154,45 @@ fn a_test_passing_on_retry_is_flaky_and_one_failing_every_time_fails() {
 }
 
 #[test]
+fn budgets_do_not_charge_the_panic_hook_whatever_rust_backtrace_says() {
+    let bin = fixture_bin("budgets");
+    for backtrace in ["0", "1", "full"] {
+        let dir = tempfile::tempdir().unwrap();
+        let ran = run(
+            &bin,
+            &[
+                "--exact",
+                "should_panic_within_budgets",
+                "--report-dir",
+                dir.path().to_str().unwrap(),
+            ],
+            &[("RUST_BACKTRACE", backtrace)],
+        );
+        assert_eq!(
+            ran.status_of("should_panic_within_budgets"),
+            "ok",
+            "RUST_BACKTRACE={backtrace}:\n{}",
+            ran.stdout
+        );
+        let ctrf: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("budgets.ctrf.json")).unwrap())
+                .unwrap();
+        let peak =
+            &ctrf["results"]["tests"][0]["extra"]["leanvibe"]["measurements"]["peak_heap_bytes"];
+        assert!(
+            peak.as_u64().is_some_and(|bytes| bytes < 1 << 20),
+            "RUST_BACKTRACE={backtrace}: peak heap {peak}"
+        );
+    }
+}
+
+#[test]
 fn summary_counts_match() {
     let run = pool_run();
     assert_eq!(run.code, Some(101));
     assert_eq!(
         run.summary(),
-        "test result: FAILED. 8 passed; 9 failed; 0 ignored; 0 measured; 0 filtered out"
+        "test result: FAILED. 9 passed; 9 failed; 0 ignored; 0 measured; 0 filtered out"
     );
 }
 

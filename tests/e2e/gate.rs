@@ -97,7 +97,17 @@ fn a_clean_run_is_ready() {
         &["--exact", "within_time"],
         0,
     );
+    // One test of the suite is not the suite.
     let ran = gate(&["gate", reports.to_str().unwrap()]);
+    assert_eq!(ran.code, Some(1), "{}\n{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stderr.contains(
+            "covers only part of the suite (filters within_time); run it whole, merge the shards, or allow partial runs (--allow-partial)"
+        ),
+        "{}",
+        ran.stderr
+    );
+    let ran = gate(&["gate", reports.to_str().unwrap(), "--allow-partial"]);
     assert_eq!(ran.code, Some(0), "{}\n{}", ran.stdout, ran.stderr);
     assert!(
         ran.stdout.starts_with("## ✅ Ready to deploy\n"),
@@ -125,6 +135,7 @@ fn a_clean_run_is_ready() {
         reports.to_str().unwrap(),
         "--policy",
         policy.to_str().unwrap(),
+        "--allow-partial",
     ]);
     assert_eq!(ran.code, Some(1), "{}", ran.stdout);
     assert!(
@@ -140,6 +151,7 @@ fn a_clean_run_is_ready() {
         policy.to_str().unwrap(),
         "--min-coverage",
         "70",
+        "--allow-partial",
     ]);
     assert_eq!(ran.code, Some(0), "{}", ran.stdout);
 
@@ -176,4 +188,113 @@ fn a_rollout_test_attaches_its_result_to_the_report() {
 
     let ran = gate(&["gate", reports.to_str().unwrap()]);
     assert_eq!(ran.code, Some(0), "{}", ran.stdout);
+}
+
+/// Runs the `interrupted` fixture whole and kills it with SIGKILL while its
+/// second test runs: no code of the harness runs after that.
+fn killed_run(reports: &Path) {
+    let pids = reports.with_extension("pids");
+    let mut child = std::process::Command::new(fixture_bin("interrupted"))
+        .args([
+            "--test-threads",
+            "1",
+            "--report-dir",
+            reports.to_str().unwrap(),
+        ])
+        .env("LEANVIBE_LIFECYCLE_PIDS", &pids)
+        .env_remove("NEXTEST")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !pids.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the fixture never got to its second test"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The worker dies with the harness; the `sleep` its test started is the
+    // test's own business, and no harness code ran to stop it.
+    let text = std::fs::read_to_string(&pids).unwrap();
+    if let Some(grandchild) = text.split_whitespace().nth(1) {
+        // SAFETY: SIGKILL to the fixture's `sleep`.
+        unsafe { libc::kill(grandchild.parse().unwrap(), libc::SIGKILL) };
+    }
+}
+
+#[test]
+fn the_gate_refuses_unfinished_stale_and_disagreeing_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let reports = dir.path().join("reports");
+    let file = |name: &str| reports.join(format!("interrupted.{name}"));
+    let whole_args = ["--skip", "b_waits_for_a_signal"];
+    report(dir.path(), "reports", "interrupted", &whole_args, 0);
+    let ready = gate(&["gate", reports.to_str().unwrap(), "--allow-partial"]);
+    assert_eq!(ready.code, Some(0), "{}\n{}", ready.stdout, ready.stderr);
+    let good_ctrf = std::fs::read(file("ctrf.json")).unwrap();
+    let good_junit = std::fs::read(file("junit.xml")).unwrap();
+
+    // A later run of the binary is killed: it removed the old CTRF and
+    // JUnit files when it started, and wrote none.
+    killed_run(&reports);
+    assert!(!file("ctrf.json").exists() && !file("junit.xml").exists());
+    let ran = gate(&["gate", reports.to_str().unwrap(), "--allow-partial"]);
+    assert_eq!(ran.code, Some(1), "{}\n{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stderr
+            .contains("interrupted.events.jsonl: the last run (")
+            && ran
+                .stderr
+                .contains(") did not finish (killed?), so it wrote no report"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stdout.starts_with("## ❌ Not ready to deploy"),
+        "{}",
+        ran.stdout
+    );
+
+    // The old files come back (a CI cache restores them): stale.
+    std::fs::write(file("ctrf.json"), &good_ctrf).unwrap();
+    std::fs::write(file("junit.xml"), &good_junit).unwrap();
+    let ran = gate(&["gate", reports.to_str().unwrap(), "--allow-partial"]);
+    assert_eq!(ran.code, Some(1), "{}\n{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stderr
+            .contains("interrupted.ctrf.json: stale: it is from run ")
+            && ran
+                .stderr
+                .contains("(it did not finish, so it wrote no report)"),
+        "{}",
+        ran.stderr
+    );
+
+    // A finished run, then a JUnit file of another run copied beside it.
+    report(dir.path(), "reports", "interrupted", &whole_args, 0);
+    let ran = gate(&["gate", reports.to_str().unwrap(), "--allow-partial"]);
+    assert_eq!(ran.code, Some(0), "{}\n{}", ran.stdout, ran.stderr);
+    std::fs::write(file("junit.xml"), &good_junit).unwrap();
+    let ran = gate(&["gate", reports.to_str().unwrap(), "--allow-partial"]);
+    assert_eq!(ran.code, Some(1), "{}\n{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stderr.contains("interrupted.junit.xml: its run id ")
+            && ran.stderr.contains(" disagrees with "),
+        "{}",
+        ran.stderr
+    );
+
+    // merge refuses the same files, with the same reason.
+    let merged = dir.path().join("merged");
+    let ran = gate(&[
+        "merge",
+        reports.to_str().unwrap(),
+        "-o",
+        merged.to_str().unwrap(),
+    ]);
+    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+    assert!(ran.stderr.contains(" disagrees with "), "{}", ran.stderr);
 }

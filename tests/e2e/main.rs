@@ -1,13 +1,19 @@
 //! End-to-end tests of leanvibe-test: they build fixture harnesses, run the
 //! real binaries, and check what they print, exit with and write.
+//!
+//! These need only the Rust toolchain and run under libtest, so a harness
+//! bug cannot hide its own failures. Tests that need other tools (nextest,
+//! schema validators) are in `tests/tools/`, under this harness, where a
+//! missing tool is a visible skip (a failure in CI).
 
 mod budgets;
 mod cli;
 mod gate;
-mod nextest;
+mod lifecycle;
 mod outcomes;
 mod perf;
 mod plugins;
 mod reports;
 mod security;
 mod selection;
+mod verdicts;

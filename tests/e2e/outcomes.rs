@@ -145,7 +145,7 @@ fn run_partial() -> Run {
 }
 
 #[test]
-fn a_single_selected_test_runs_in_process_with_capture() {
+fn a_single_selected_test_runs_in_a_worker_with_capture() {
     let run = run(&fixture_bin("basic"), &["--exact", "panics"], &[]);
     assert_eq!(run.code, Some(101));
     assert_eq!(
@@ -166,12 +166,71 @@ fn a_single_selected_test_runs_in_process_with_capture() {
     );
 }
 
+/// How people rerun one failed test: a crash keeps its reason, its output
+/// and its reports.
+#[test]
+fn a_single_crashing_test_keeps_its_reason_and_reports() {
+    for (name, reason) in [
+        ("overflows_stack", "stack overflow"),
+        ("aborts", "signal 6 (SIGABRT)"),
+        ("exits_midway", "exited with code 3"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let ran = run(
+            &fixture_bin("basic"),
+            &[
+                "--exact",
+                name,
+                "--report-dir",
+                dir.path().to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert_eq!(ran.code, Some(101), "{}", ran.stdout);
+        assert_eq!(ran.status_of(name), "FAILED");
+        assert!(ran.section(name).contains(reason), "{name}: {}", ran.stdout);
+        let ctrf: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(dir.path().join("basic.ctrf.json")).expect("a CTRF report"),
+        )
+        .unwrap();
+        let test = &ctrf["results"]["tests"][0];
+        assert_eq!(test["extra"]["leanvibe"]["failureKind"], "crash", "{test}");
+        assert!(test["message"].as_str().unwrap().contains(reason), "{test}");
+        assert!(dir.path().join("basic.junit.xml").exists());
+    }
+}
+
 #[test]
 fn in_process_timeout_reports_and_exits() {
-    let run = run(&fixture_bin("basic"), &["--exact", "hangs"], &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let run = run(
+        &fixture_bin("basic"),
+        &[
+            "--in-process",
+            "--exact",
+            "hangs",
+            "passes",
+            "--report-dir",
+            dir.path().to_str().unwrap(),
+        ],
+        &[],
+    );
     assert_eq!(run.code, Some(101));
-    assert!(run.section("hangs").contains("timed out"), "{}", run.stdout);
+    assert!(
+        run.section("hangs")
+            .contains("running in-process, so the harness exits"),
+        "{}",
+        run.stdout
+    );
     assert!(run.summary().contains("1 failed"));
+    let ctrf: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("basic.ctrf.json")).unwrap())
+            .unwrap();
+    assert_eq!(ctrf["extra"]["leanvibe"]["completed"], false);
+    assert_eq!(
+        ctrf["extra"]["leanvibe"]["notRun"], 1,
+        "`passes` comes after `hangs`"
+    );
 }
 
 #[test]
@@ -203,16 +262,86 @@ fn nocapture_passes_output_through() {
 
 #[test]
 fn a_hang_or_crash_behind_a_deep_queue_is_blamed_on_the_right_test() {
-    let run = run(&fixture_bin("queue"), &["--test-threads", "1"], &[]);
-    assert_eq!(run.code, Some(101));
-    assert_eq!(run.status_of("m_hangs"), "FAILED");
-    assert!(
-        run.section("m_hangs").contains("timed out"),
-        "{}",
-        run.stdout
+    for threads in ["1", "2"] {
+        let run = run(&fixture_bin("queue"), &["--test-threads", threads], &[]);
+        assert_eq!(run.code, Some(101));
+        for (name, status) in run.test_lines() {
+            let expected = match name.as_str() {
+                "b_aborts" | "m_hangs" | "n_aborts" => "FAILED",
+                _ => "ok",
+            };
+            assert_eq!(
+                status, expected,
+                "{name} with {threads} worker(s):\n{}",
+                run.stdout
+            );
+        }
+        for (name, reason) in [
+            ("b_aborts", "signal 6 (SIGABRT)"),
+            ("m_hangs", "timed out"),
+            ("n_aborts", "signal 6 (SIGABRT)"),
+        ] {
+            assert!(run.section(name).contains(reason), "{name}: {}", run.stdout);
+        }
+        assert_eq!(
+            run.summary(),
+            "test result: FAILED. 201 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out"
+        );
+    }
+}
+
+#[test]
+fn the_headline_is_the_message_and_the_location_is_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let ran = run(
+        &fixture_bin("basic"),
+        &[
+            "--exact",
+            "panics",
+            "returns_err",
+            "--report-dir",
+            dir.path().to_str().unwrap(),
+        ],
+        &[],
     );
-    assert_eq!(
-        run.summary(),
-        "test result: FAILED. 201 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out"
+    assert_eq!(ran.code, Some(101), "{}", ran.stdout);
+    let ctrf: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("basic.ctrf.json")).unwrap())
+            .unwrap();
+    let test = |name: &str| {
+        ctrf["results"]["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let panics = test("panics");
+    assert_eq!(panics["message"], "boom from panics", "{panics}");
+    let trace = panics["trace"].as_str().unwrap();
+    assert!(
+        trace.starts_with("panicked at tests/fixtures/basic/tests/basic.rs:")
+            && trace.ends_with(":\nboom from panics"),
+        "{trace}"
+    );
+    assert_eq!(test("returns_err")["message"], "Error: \"went wrong\"");
+    let junit = std::fs::read_to_string(dir.path().join("basic.junit.xml")).unwrap();
+    assert!(
+        junit.contains(r#"<failure message="boom from panics" type="panic">panicked at tests/fixtures/basic/tests/basic.rs:"#),
+        "{junit}"
+    );
+    let events = std::fs::read_to_string(dir.path().join("basic.events.jsonl")).unwrap();
+    let failed: serde_json::Value = events
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["name"] == "panics" && e["event"] == "failed")
+        .unwrap();
+    assert_eq!(failed["message"], "boom from panics");
+    assert!(
+        failed["location"]
+            .as_str()
+            .unwrap()
+            .starts_with("tests/fixtures/basic/tests/basic.rs:")
     );
 }

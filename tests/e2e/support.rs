@@ -7,6 +7,8 @@
 //! into the workspace's own target directory: the same feature resolution as
 //! the outer `cargo test --workspace`, so nothing is compiled twice.
 
+pub mod model;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -27,6 +29,9 @@ pub const FIXTURE_TARGETS: &[&str] = &[
     "deploy",
     "vulnerable",
     "perf_checks",
+    "model",
+    "interrupted",
+    "flood",
 ];
 
 /// The workspace root.

@@ -64,6 +64,10 @@ struct GateArgs {
     /// Require at least one bench compliance file.
     #[arg(long)]
     require_benches: bool,
+    /// Accept reports of filtered runs (filters, --skip, --ignored) and
+    /// unmerged shards.
+    #[arg(long)]
+    allow_partial: bool,
     /// File holding the coverage percentage.
     #[arg(long, value_name = "PATH")]
     coverage: Option<PathBuf>,
@@ -149,6 +153,7 @@ fn run_gate(args: GateArgs) -> ExitCode {
             policy.forbidden_kinds = args.forbid_kinds;
         }
         policy.require_benches |= args.require_benches;
+        policy.allow_partial |= args.allow_partial;
         policy.coverage_file = args.coverage.or(policy.coverage_file);
         policy.min_coverage = args.min_coverage.or(policy.min_coverage);
         evaluate(&policy, &Inputs::find(&args.inputs)?)
@@ -160,6 +165,9 @@ fn run_gate(args: GateArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    for reason in &readiness.refused {
+        eprintln!("leanvibe-report: refused: {reason}");
+    }
     let markdown = readiness.markdown();
     print!("{markdown}");
     if let Some(path) = &args.summary {

@@ -309,6 +309,27 @@ pub fn reset_peak() -> i64 {
     live as i64
 }
 
+/// Runs `f` without charging its heap use to the running test: what `f`
+/// still holds when it returns is taken off the live count, and the peak is
+/// put back to where it was (or to the new live count, if higher).
+///
+/// The harness runs its panic hook through this. With `RUST_BACKTRACE=1`
+/// the hook captures and symbolises a backtrace, tens of MiB of which the
+/// standard library keeps cached; a `should_panic` test must not fail its
+/// `max_mb` because of a diagnostics setting. A flush by another thread while
+/// `f` runs may be lost from the peak: within the documented tolerance.
+pub(crate) fn uncounted<R>(f: impl FnOnce() -> R) -> R {
+    flush_thread();
+    let live_before = LIVE.load(Relaxed);
+    let peak_before = PEAK.load(Relaxed);
+    let result = f();
+    flush_thread();
+    let retained = LIVE.load(Relaxed).wrapping_sub(live_before);
+    let live = LIVE.fetch_sub(retained, Relaxed).wrapping_sub(retained);
+    PEAK.store(peak_before.max(live), Relaxed);
+    result
+}
+
 /// Whether a [`TrackingAllocator`] is the global allocator.
 ///
 /// Allocates and frees one block larger than the flush threshold, which

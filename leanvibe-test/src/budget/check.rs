@@ -36,7 +36,7 @@ pub fn check(budget: &Budget, measurements: &Measurements) -> Option<Failure> {
 }
 
 fn failure(kind: FailureKind, message: String) -> Option<Failure> {
-    Some(Failure { kind, message })
+    Some(Failure::new(kind, message))
 }
 
 fn check_time(budget: &Budget, m: &Measurements) -> Option<Failure> {
@@ -69,12 +69,14 @@ fn check_heap(budget: &Budget, m: &Measurements) -> Option<Failure> {
             "max_mb needs the tracking allocator: use leanvibe_test::main!()".to_string(),
         );
     };
-    (peak > limit).then(|| Failure {
-        kind: FailureKind::BudgetMemory,
-        message: format!(
-            "memory budget exceeded: peak heap +{}",
-            over_in_unit_of_limit(peak, limit)
-        ),
+    (peak > limit).then(|| {
+        Failure::new(
+            FailureKind::BudgetMemory,
+            format!(
+                "memory budget exceeded: peak heap +{}",
+                over_in_unit_of_limit(peak, limit)
+            ),
+        )
     })
 }
 
@@ -87,12 +89,14 @@ fn check_rss(budget: &Budget, m: &Measurements) -> Option<Failure> {
         );
         return failure(FailureKind::BudgetRss, reason);
     };
-    (peak > limit).then(|| Failure {
-        kind: FailureKind::BudgetRss,
-        message: format!(
-            "rss budget exceeded: peak RSS +{}",
-            over_in_unit_of_limit(peak, limit)
-        ),
+    (peak > limit).then(|| {
+        Failure::new(
+            FailureKind::BudgetRss,
+            format!(
+                "rss budget exceeded: peak RSS +{}",
+                over_in_unit_of_limit(peak, limit)
+            ),
+        )
     })
 }
 
@@ -106,13 +110,15 @@ fn check_stats(budget: &Budget, m: &Measurements) -> Option<Failure> {
     ];
     limits.into_iter().find_map(|(name, limit, value)| {
         let limit = limit?;
-        (value > limit).then(|| Failure {
-            kind: FailureKind::BudgetStats,
-            message: format!(
-                "{name} budget exceeded: {name} {} ms > {limit} ms over {} runs",
-                above(value, limit),
-                summary.count
-            ),
+        (value > limit).then(|| {
+            Failure::new(
+                FailureKind::BudgetStats,
+                format!(
+                    "{name} budget exceeded: {name} {} ms > {limit} ms over {} runs",
+                    above(value, limit),
+                    summary.count
+                ),
+            )
         })
     })
 }

@@ -5,6 +5,12 @@
 //! A run is ready when:
 //!
 //! - there is at least one CTRF report;
+//! - every leanvibe CTRF report is of a run that completed, is its binary's
+//!   latest run, agrees with the JUnit file beside it
+//!   ([`identity`](crate::report::identity)), and covers the whole suite
+//!   (no filters, `--skip`, `--ignored` or unmerged shard) unless
+//!   `allow_partial` is set; and no binary in a directory given has a
+//!   latest run that left no report (killed, or run under nextest);
 //! - every failed test carries one of the allowed tags (none by default);
 //! - no failed test, allowed or not, failed with a forbidden kind (read
 //!   from CTRF `extra.leanvibe.failureKind`; by default `budget.*`,
@@ -91,6 +97,8 @@ pub struct ReadinessPolicy {
     pub coverage_file: Option<PathBuf>,
     /// The lowest acceptable coverage percentage.
     pub min_coverage: Option<f64>,
+    /// Accept reports of filtered runs and unmerged shards.
+    pub allow_partial: bool,
 }
 
 impl Default for ReadinessPolicy {
@@ -104,6 +112,7 @@ impl Default for ReadinessPolicy {
             require_benches: false,
             coverage_file: None,
             min_coverage: None,
+            allow_partial: false,
         }
     }
 }
@@ -120,6 +129,7 @@ struct PolicyFile {
     require_benches: Option<bool>,
     coverage_file: Option<PathBuf>,
     min_coverage: Option<f64>,
+    allow_partial: Option<bool>,
 }
 
 impl ReadinessPolicy {
@@ -132,6 +142,7 @@ impl ReadinessPolicy {
     /// require_benches = true
     /// coverage_file = "target/coverage.txt"
     /// min_coverage = 80.0
+    /// allow_partial = false
     /// ```
     ///
     /// ```
@@ -163,6 +174,7 @@ impl ReadinessPolicy {
                 _ => file,
             });
         policy.min_coverage = file.min_coverage;
+        policy.allow_partial = file.allow_partial.unwrap_or(false);
         Ok(policy)
     }
 
@@ -205,6 +217,9 @@ pub struct Inputs {
     pub ctrf: Vec<PathBuf>,
     /// `*.compliance.json` bench files.
     pub compliance: Vec<PathBuf>,
+    /// Directories given, whose event streams are checked for runs that
+    /// left no report.
+    pub dirs: Vec<PathBuf>,
 }
 
 impl Inputs {
@@ -222,11 +237,13 @@ impl Inputs {
     /// let inputs = Inputs::find(&[dir.path().to_owned()]).unwrap();
     /// assert_eq!(inputs.ctrf, vec![dir.path().join("a.ctrf.json")]);
     /// assert_eq!(inputs.compliance, vec![dir.path().join("encode.compliance.json")]);
+    /// assert_eq!(inputs.dirs, vec![dir.path().to_owned()]);
     /// ```
     pub fn find(paths: &[PathBuf]) -> Result<Inputs, ReadinessError> {
         let mut inputs = Inputs::default();
         for path in paths {
             if path.is_dir() {
+                inputs.dirs.push(path.clone());
                 let entries = std::fs::read_dir(path).map_err(|source| ReadinessError::Read {
                     path: path.clone(),
                     source,
@@ -291,6 +308,9 @@ pub struct Readiness {
     pub failed_tests: Vec<FailedTest>,
     /// Names of failing benches, with their compliance file.
     pub failed_benches: Vec<String>,
+    /// Reports refused, one line each: not complete, not current, partial,
+    /// or missing.
+    pub refused: Vec<String>,
 }
 
 /// Reads the inputs and checks them against the policy.
@@ -304,11 +324,28 @@ pub fn evaluate(policy: &ReadinessPolicy, inputs: &Inputs) -> Result<Readiness, 
     let mut checks = Vec::new();
     let (mut passed, mut skipped) = (0u64, 0u64);
     let mut failed_tests = Vec::new();
+    let mut refused = Vec::new();
     for path in &inputs.ctrf {
         let report = CtrfReport::read(path).map_err(|source| ReadinessError::Read {
             path: path.clone(),
             source,
         })?;
+        // The verdicts of a stale or unfinished report are not this run's:
+        // they are not counted, and the gate cannot pass.
+        if let Err(e) = crate::report::identity::verify(path, &report) {
+            refused.push(e.to_string());
+            continue;
+        }
+        if let Some(run) = report.run_extra()
+            && !run.selection.is_whole()
+            && !policy.allow_partial
+        {
+            refused.push(format!(
+                "{}: covers only part of the suite ({}); run it whole, merge the shards, or allow partial runs (--allow-partial)",
+                path.display(),
+                run.selection.describe()
+            ));
+        }
         for test in report.results.tests {
             match test.status {
                 CtrfStatus::Passed => passed += 1,
@@ -335,14 +372,25 @@ pub fn evaluate(policy: &ReadinessPolicy, inputs: &Inputs) -> Result<Readiness, 
             }
         }
     }
+    for dir in &inputs.dirs {
+        let missing = crate::report::identity::runs_without_report(dir).map_err(|source| {
+            ReadinessError::Read {
+                path: dir.clone(),
+                source,
+            }
+        })?;
+        refused.extend(missing);
+    }
     let reports = inputs.ctrf.len();
     checks.push(Check {
         name: "Reports",
-        passed: Some(reports > 0),
-        detail: match reports {
-            0 => "no CTRF reports found".to_string(),
-            1 => "1 CTRF report".to_string(),
-            n => format!("{n} CTRF reports"),
+        passed: Some(reports > 0 && refused.is_empty()),
+        detail: match (reports, refused.first()) {
+            (0, _) => "no CTRF reports found".to_string(),
+            (_, Some(first)) if refused.len() == 1 => format!("refused: {first}"),
+            (_, Some(first)) => format!("{} refused, first: {first}", refused.len()),
+            (1, None) => "1 CTRF report, complete and current".to_string(),
+            (n, None) => format!("{n} CTRF reports, complete and current"),
         },
     });
     let blocking = failed_tests.iter().filter(|t| !t.allowed).count();
@@ -376,6 +424,7 @@ pub fn evaluate(policy: &ReadinessPolicy, inputs: &Inputs) -> Result<Readiness, 
         checks,
         failed_tests,
         failed_benches,
+        refused,
     })
 }
 
@@ -565,6 +614,12 @@ impl Readiness {
                     cell(&test.tags.join(", ")),
                     cell(test.message.as_deref().unwrap_or(""))
                 );
+            }
+        }
+        if !self.refused.is_empty() {
+            let _ = writeln!(out, "\n### Refused reports\n");
+            for reason in &self.refused {
+                let _ = writeln!(out, "- {}", cell(reason));
             }
         }
         if !self.failed_benches.is_empty() {

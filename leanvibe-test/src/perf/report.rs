@@ -220,10 +220,7 @@ impl PerfReport {
     pub fn enforce(self) -> PerfReport {
         self.attach();
         if !self.passed {
-            crate::__private::fail_with(Failure {
-                kind: FailureKind::Performance,
-                message: self.to_string(),
-            });
+            crate::__private::fail_with(Failure::new(FailureKind::Performance, self.to_string()));
         }
         self
     }

@@ -2,7 +2,7 @@
 //! the way in. The CTRF and JUnit sinks both hold one [`Collector`].
 
 use super::ctrf::*;
-use super::{Event, ReportOptions, RunInfo};
+use super::{Event, ReportOptions, RunEnd, RunInfo};
 use crate::record::{Status, TestRecord};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -58,7 +58,14 @@ impl Collector {
                 let test = self.test_entry(record);
                 self.tests.push(test);
             }
-            Event::RunFinished { .. } => return Some(self.finish()),
+            Event::RunFinished { end, .. } => {
+                self.run.completed = end.is_completed();
+                if let RunEnd::Stopped { reason, not_run } = end {
+                    self.run.not_run = *not_run as u64;
+                    self.run.stop_reason = Some(self.options.clean_text(reason));
+                }
+                return Some(self.finish());
+            }
         }
         None
     }
@@ -70,13 +77,32 @@ impl Collector {
             self.options
                 .clean_text(&gethostname::gethostname().to_string_lossy()),
         );
+        self.run.run_id = info.run_id.clone();
         self.run.filtered_out = info.filtered_out as u64;
         self.run.workers = info.workers as u64;
-        self.shard_id = info
+        let selection = &info.selection;
+        self.run.selection = super::Selection {
+            filters: selection
+                .filters
+                .iter()
+                .map(|f| self.options.clean_text(f))
+                .collect(),
+            skip: selection
+                .skip
+                .iter()
+                .map(|f| self.options.clean_text(f))
+                .collect(),
+            partition: selection
+                .partition
+                .as_deref()
+                .map(|p| self.options.clean_text(p)),
+            ..selection.clone()
+        };
+        self.shard_id = selection
             .partition
             .as_deref()
             .map(|p| self.options.clean_text(p));
-        self.run.partition = info.partition.as_deref().and_then(|p| p.parse().ok());
+        self.run.partition = selection.partition.as_deref().and_then(|p| p.parse().ok());
     }
 
     /// [`ReportOptions::clean_text`] for strings that repeat across tests.
@@ -100,25 +126,27 @@ impl Collector {
         let o = &self.options;
         let outcome = &record.outcome;
         let attempts = outcome.measurements.attempts.max(1);
-        let (status, failure_kind, text) = match &outcome.status {
-            Status::Passed => (CtrfStatus::Passed, None, None),
-            Status::Failed(f) => (
-                CtrfStatus::Failed,
-                Some(f.kind.as_str().to_owned()),
-                Some(o.clean_text(&f.message)),
-            ),
+        // The headline is the failure's first line (the assertion, the
+        // error), never a bare location: it is all many CI pages show.
+        let (status, failure_kind, message, trace) = match &outcome.status {
+            Status::Passed => (CtrfStatus::Passed, None, None, None),
+            Status::Failed(f) => {
+                let full = o.clean_text(&f.full_text());
+                let headline = o.clean_text(f.headline());
+                let trace = (full != headline).then_some(full);
+                (
+                    CtrfStatus::Failed,
+                    Some(f.kind.as_str().to_owned()),
+                    Some(headline),
+                    trace,
+                )
+            }
             Status::Ignored { reason } => (
                 CtrfStatus::Skipped,
                 None,
                 reason.as_deref().map(|r| o.clean_text(r)),
+                None,
             ),
-        };
-        let (message, trace) = match text {
-            Some(text) => match text.split_once('\n') {
-                Some((first, _)) => (Some(first.to_owned()), Some(text)),
-                None => (Some(text), None),
-            },
-            None => (None, None),
         };
         let retry_attempts = if attempts > 1 {
             (1..=attempts)

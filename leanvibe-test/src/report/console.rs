@@ -2,7 +2,7 @@
 //! the failures section with captured output, and libtest's summary line.
 //! A live progress line goes to stderr when it is a terminal.
 
-use super::{Event, Reporter, RunInfo, Summary};
+use super::{Event, Reporter, RunEnd, RunInfo, Summary};
 use crate::cli::Format;
 use crate::record::{FailureKind, Status, TestRecord};
 use std::io::{self, IsTerminal, Write};
@@ -150,7 +150,7 @@ impl Console {
         Ok(())
     }
 
-    fn run_finished(&mut self, summary: &Summary, elapsed_s: f64) -> io::Result<()> {
+    fn run_finished(&mut self, summary: &Summary, elapsed_s: f64, end: &RunEnd) -> io::Result<()> {
         self.clear_progress();
         if self.options.format == Format::Terse && !self.terse_column.is_multiple_of(TERSE_WIDTH) {
             writeln!(self.out)?;
@@ -194,7 +194,14 @@ impl Console {
                 writeln!(self.out, "    {line}")?;
             }
         }
-        let verdict = if summary.failed == 0 {
+        if let RunEnd::Stopped { reason, not_run } = end {
+            let noun = if *not_run == 1 { "test" } else { "tests" };
+            writeln!(
+                self.out,
+                "\nerror: the run did not complete ({reason}); {not_run} {noun} did not run"
+            )?;
+        }
+        let verdict = if summary.failed == 0 && end.is_completed() {
             self.paint("ok", "32")
         } else {
             self.paint("FAILED", "31")
@@ -236,7 +243,7 @@ impl Console {
             record.name,
             failure.kind.as_str()
         )?;
-        let message = self.shown(&failure.message);
+        let message = self.shown(&failure.full_text());
         writeln!(self.out, "{message}")?;
         writeln!(self.out)
     }
@@ -308,7 +315,11 @@ impl Reporter for Console {
                 self.draw_progress();
                 Ok(())
             }
-            Event::RunFinished { summary, elapsed_s } => self.run_finished(summary, *elapsed_s),
+            Event::RunFinished {
+                summary,
+                elapsed_s,
+                end,
+            } => self.run_finished(summary, *elapsed_s, end),
         }
     }
 }

@@ -199,6 +199,23 @@ pub struct CtrfEnvironment {
 pub struct RunExtra {
     /// [`EXTRA_SCHEMA`].
     pub schema: u64,
+    /// The run this report belongs to ([`RunInfo::run_id`](super::RunInfo::run_id));
+    /// the JUnit file and the event stream of the same run carry the same id.
+    #[serde(default)]
+    pub run_id: String,
+    /// Every selected test ran to a verdict. A report of a run that was
+    /// stopped (a signal, a crash in-process) says `false`.
+    #[serde(default)]
+    pub completed: bool,
+    /// Selected tests that never started, when the run did not complete.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub not_run: u64,
+    /// Why the run did not complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_reason: Option<String>,
+    /// What the command line selected; absent (all defaults) for a whole run.
+    #[serde(default, skip_serializing_if = "is_whole")]
+    pub selection: super::Selection,
     /// Name of the test binary.
     pub binary: String,
     /// Machine the run happened on.
@@ -215,6 +232,14 @@ pub struct RunExtra {
     /// For a merged report, the partitions it was made from, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+fn is_whole(selection: &super::Selection) -> bool {
+    *selection == super::Selection::default()
 }
 
 /// Our per-test data, `extra.leanvibe` of a test.

@@ -3,20 +3,25 @@
 //! up to that point. The line format follows libtest's `--format json`:
 //!
 //! ```text
-//! {"type":"suite","event":"started","test_count":3,"binary":"suite",...}
+//! {"type":"suite","event":"started","run_id":"9f2c...","test_count":3,"binary":"suite",...}
 //! {"type":"test","event":"started","name":"unit::adds"}
 //! {"type":"test","event":"ok","name":"unit::adds","exec_time":0.001,...}
 //! {"type":"test","event":"failed","name":"unit::breaks","failure_kind":"panic","message":"...",...}
 //! {"type":"test","event":"ignored","name":"unit::later","message":"reason"}
-//! {"type":"suite","event":"failed","passed":1,"failed":1,"ignored":1,...}
+//! {"type":"suite","event":"failed","run_id":"9f2c...","completed":true,"passed":1,"failed":1,"ignored":1,...}
 //! ```
+//!
+//! Every line of the suite carries the run id; the last one says whether
+//! the run `completed` (every selected test ran) and, if not, why
+//! (`stop_reason`) and how many tests did not run (`not_run`). A stream that
+//! ends without a `suite` end line belongs to a run that was killed.
 //!
 //! Unlike the JUnit and CTRF files this one cannot be written atomically: it
 //! grows line by line. Lines are buffered and written out whole when the
 //! runner calls [`Reporter::flush`] (whenever it is about to wait) and at the
 //! end of the run.
 
-use super::{Event, ReportOptions, Reporter};
+use super::{Event, ReportOptions, Reporter, RunEnd, RunInfo, Selection};
 use crate::record::Status;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -44,6 +49,7 @@ pub struct EventsReporter {
     /// up to that moment, each whole.
     file: io::BufWriter<File>,
     options: ReportOptions,
+    run_id: String,
 }
 
 impl EventsReporter {
@@ -64,23 +70,17 @@ impl EventsReporter {
             path,
             file,
             options,
+            run_id: String::new(),
         })
     }
 
-    fn line(&self, event: &Event<'_>) -> Line {
+    fn line(&mut self, event: &Event<'_>) -> Line {
+        if let Event::RunStarted(info) = event {
+            self.run_id = info.run_id.clone();
+        }
         let o = &self.options;
         match event {
-            Event::RunStarted(info) => Line {
-                kind: "suite",
-                event: "started",
-                test_count: Some(info.selected),
-                binary: Some(o.clean_text(&info.binary_name)),
-                filtered_out: Some(info.filtered_out),
-                partition: info.partition.as_deref().map(|p| o.clean_text(p)),
-                workers: Some(info.workers),
-                timestamp: Some(humantime::format_rfc3339_millis(info.started_at).to_string()),
-                ..Line::default()
-            },
+            Event::RunStarted(info) => started_line(info, o),
             Event::TestStarted { name } => Line {
                 kind: "test",
                 event: "started",
@@ -121,6 +121,7 @@ impl EventsReporter {
                 if let Status::Failed(failure) = &outcome.status {
                     line.failure_kind = Some(failure.kind.as_str());
                     line.message = Some(o.clean_text(&failure.message));
+                    line.location = failure.location.as_deref().map(|l| o.clean_text(l));
                     // Like libtest, captured output only for failures.
                     line.stdout =
                         (!record.stdout.is_empty()).then(|| o.clean_output(&record.stdout));
@@ -129,20 +130,76 @@ impl EventsReporter {
                 }
                 line
             }
-            Event::RunFinished { summary, elapsed_s } => Line {
-                kind: "suite",
-                event: if summary.failed == 0 { "ok" } else { "failed" },
-                passed: Some(summary.passed),
-                failed: Some(summary.failed),
-                ignored: Some(summary.ignored),
-                measured: Some(0),
-                filtered_out: Some(summary.filtered_out),
-                flaky_count: Some(summary.flaky),
-                exec_time: Some(*elapsed_s),
-                ..Line::default()
-            },
+            Event::RunFinished {
+                summary,
+                elapsed_s,
+                end,
+            } => {
+                let (not_run, stop_reason) = match end {
+                    RunEnd::Completed => (None, None),
+                    RunEnd::Stopped { reason, not_run } => {
+                        (Some(*not_run), Some(o.clean_text(reason)))
+                    }
+                };
+                Line {
+                    kind: "suite",
+                    event: if summary.failed == 0 && end.is_completed() {
+                        "ok"
+                    } else {
+                        "failed"
+                    },
+                    run_id: Some(self.run_id.clone()),
+                    completed: Some(end.is_completed()),
+                    not_run,
+                    stop_reason,
+                    passed: Some(summary.passed),
+                    failed: Some(summary.failed),
+                    ignored: Some(summary.ignored),
+                    measured: Some(0),
+                    filtered_out: Some(summary.filtered_out),
+                    flaky_count: Some(summary.flaky),
+                    exec_time: Some(*elapsed_s),
+                    ..Line::default()
+                }
+            }
         }
     }
+}
+
+/// The `suite started` line.
+fn started_line(info: &RunInfo, o: &ReportOptions) -> Line {
+    Line {
+        kind: "suite",
+        event: "started",
+        run_id: Some(info.run_id.clone()),
+        test_count: Some(info.selected),
+        binary: Some(o.clean_text(&info.binary_name)),
+        filtered_out: Some(info.filtered_out),
+        selection: (info.selection != Selection::default())
+            .then(|| clean_selection(&info.selection, o)),
+        workers: Some(info.workers),
+        timestamp: Some(humantime::format_rfc3339_millis(info.started_at).to_string()),
+        ..Line::default()
+    }
+}
+
+fn clean_selection(selection: &Selection, o: &ReportOptions) -> Selection {
+    Selection {
+        filters: selection.filters.iter().map(|f| o.clean_text(f)).collect(),
+        skip: selection.skip.iter().map(|f| o.clean_text(f)).collect(),
+        partition: selection.partition.as_deref().map(|p| o.clean_text(p)),
+        ..selection.clone()
+    }
+}
+
+/// The one line that stands for a `cargo nextest run` of this binary (see
+/// [`ReportPaths::record_nextest_run`](super::files::ReportPaths::record_nextest_run)).
+pub(crate) fn nextest_marker(info: &RunInfo, o: &ReportOptions) -> String {
+    let line = Line {
+        runner: Some("nextest"),
+        ..started_line(info, o)
+    };
+    serde_json::to_string(&line).unwrap_or_default()
 }
 
 /// One line of the stream; fields in libtest's order, absent ones omitted.
@@ -154,11 +211,21 @@ struct Line {
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    run_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    runner: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    completed: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_run: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stop_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     test_count: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     binary: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    partition: Option<String>,
+    selection: Option<Selection>,
     #[serde(skip_serializing_if = "Option::is_none")]
     workers: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -187,6 +254,8 @@ struct Line {
     failure_kind: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     measurements: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -64,6 +64,55 @@ impl ReportPaths {
     }
 }
 
+impl ReportPaths {
+    /// Removes the JUnit and CTRF files an earlier run left here, so that
+    /// a run that never finishes leaves none rather than an old one that
+    /// reads as current. Files that are not there are fine.
+    ///
+    /// ```
+    /// # use leanvibe_test::report::files::ReportPaths;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let paths = ReportPaths::in_dir(dir.path(), "suite");
+    /// std::fs::write(&paths.ctrf, "{}").unwrap();
+    /// paths.remove_final_reports().unwrap();
+    /// assert!(!paths.ctrf.exists());
+    /// paths.remove_final_reports().unwrap(); // nothing left to remove
+    /// ```
+    pub fn remove_final_reports(&self) -> std::io::Result<()> {
+        for path in [&self.junit, &self.ctrf] {
+            match std::fs::remove_file(path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(std::io::Error::new(
+                        e.kind(),
+                        format!("{}: {e}", path.display()),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Records, as the event stream, that this binary's latest run was a
+    /// `cargo nextest run`: one `suite started` line with nextest's run id
+    /// and `"runner":"nextest"`, and no end. nextest runs each test in a
+    /// process of its own and writes the run's JUnit itself, so no
+    /// leanvibe JUnit or CTRF file describes such a run; this line is what
+    /// tells `leanvibe-report gate` that older files here are stale. Every
+    /// test process of the run writes the same line, atomically.
+    pub fn record_nextest_run(
+        &self,
+        info: &super::RunInfo,
+        options: &ReportOptions,
+    ) -> std::io::Result<()> {
+        let line = super::events::nextest_marker(info, options);
+        super::atomic::write_atomically(&self.events, |out| {
+            out.write_all(line.as_bytes())?;
+            out.write_all(b"\n")
+        })
+    }
+}
+
 /// The default report directory, `<target-dir>/leanvibe`, found from the
 /// test binary's path (`<target-dir>[/<triple>]/<profile>/deps/<binary>-<hash>`).
 /// Cargo marks its target directory with `CACHEDIR.TAG`; without one the

@@ -8,11 +8,12 @@
 //!
 //! Mapping (see `docs/reports.md`):
 //! - one `<testsuite>` per test binary, with `<properties>` for the run
-//!   (partition, filtered-out count) and for each test's budget, measurements
+//!   (run id, whether it completed, selection, partition, filtered-out
+//!   count) and for each test's budget, measurements
 //!   and attempts, since the XSD allows no `<properties>` in a `<testcase>`;
 //! - `classname` is the module path, or the binary name for a test at the
 //!   root;
-//! - failures of kind `crash`, `timeout`, `setup` and `harness` (the test
+//! - failures of kind `crash`, `timeout`, `setup`, `harness` and `interrupted` (the test
 //!   could not run to a verdict) are `<error>`, every other kind is
 //!   `<failure>`; `type` is the kind, `message` the first line, the body the
 //!   whole message (with budget and measured figures for `budget.*` kinds);
@@ -28,7 +29,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 /// Failure kinds reported as `<error>` rather than `<failure>`: the test did
 /// not run to a verdict of its own.
-pub const ERROR_KINDS: &[&str] = &["crash", "timeout", "setup", "harness"];
+pub const ERROR_KINDS: &[&str] = &["crash", "timeout", "setup", "harness", "interrupted"];
 
 /// Longest `message` attribute; the element body always has the whole text.
 const MESSAGE_ATTR_MAX: usize = 1024;
@@ -248,7 +249,18 @@ fn text_element(
 /// Suite properties: the run's, then each test's budget, measurements and
 /// attempts (`<test name>.budget`, `.measured`, `.attempts`).
 fn suite_properties(run: &RunExtra, tests: &[&CtrfTest]) -> Vec<(String, String)> {
-    let mut props = vec![("leanvibe.schema".to_owned(), run.schema.max(1).to_string())];
+    let mut props = vec![
+        ("leanvibe.schema".to_owned(), run.schema.max(1).to_string()),
+        ("leanvibe.run_id".to_owned(), run.run_id.clone()),
+        ("leanvibe.completed".to_owned(), run.completed.to_string()),
+    ];
+    if let Some(reason) = &run.stop_reason {
+        props.push(("leanvibe.stop_reason".into(), reason.clone()));
+        props.push(("leanvibe.not_run".into(), run.not_run.to_string()));
+    }
+    if !run.selection.is_whole() {
+        props.push(("leanvibe.selection".into(), run.selection.describe()));
+    }
     if let Some(partition) = &run.partition {
         props.push(("leanvibe.partition".into(), partition.to_string()));
     }

@@ -2,9 +2,12 @@
 //! into the report an unsharded run would have written.
 //!
 //! Each shard's report records its partition under `extra.leanvibe.partition`.
-//! The merge refuses, with a one-line message naming the culprit, reports from
-//! different binaries or partitionings, a shard given twice, a test that
-//! appears in two shards, and a missing shard. The JUnit file of the merge is
+//! The merge refuses, with a one-line message naming the culprit, a report
+//! of a run that did not complete or that a later run of its binary has
+//! superseded ([`identity`](super::identity)), reports from different
+//! binaries, selections or partitionings, a shard given twice, a test that
+//! appears in two shards, and a missing shard. The merged report gets a run
+//! id of its own. The JUnit file of the merge is
 //! rendered from the merged CTRF document ([`junit::write_file`](super::junit::write_file)).
 
 use super::collect::{summarize, tool};
@@ -80,6 +83,21 @@ pub enum MergeError {
         first: PathBuf,
         /// The other.
         second: PathBuf,
+    },
+    /// A shard's report does not describe a finished, current run.
+    #[error(transparent)]
+    NotCurrent(#[from] super::identity::IdentityError),
+    /// Shards that selected different tests before partitioning.
+    #[error("{} selected {second} but {} selected {first}: shards of one run select the same tests", second_path.display(), first_path.display())]
+    MixedSelections {
+        /// The first shard's selection.
+        first: String,
+        /// Its report.
+        first_path: PathBuf,
+        /// The other selection.
+        second: String,
+        /// Its report.
+        second_path: PathBuf,
     },
     /// A shard's report is missing.
     #[error(
@@ -160,6 +178,7 @@ pub fn merge(reports: Vec<(PathBuf, CtrfReport)>) -> Result<CtrfReport, MergeErr
         return Err(MergeError::Empty);
     }
     if reports.len() == 1 && reports[0].1.run_extra().and_then(|r| r.partition).is_none() {
+        super::identity::verify(&reports[0].0, &reports[0].1)?;
         return Ok(reports
             .into_iter()
             .next()
@@ -167,9 +186,11 @@ pub fn merge(reports: Vec<(PathBuf, CtrfReport)>) -> Result<CtrfReport, MergeErr
             .expect("one report"));
     }
 
-    // Every report must be a shard of the same binary and partitioning.
+    // Every report must be a finished, current shard of the same binary,
+    // selection and partitioning.
     let mut shards: Vec<(PathBuf, RunExtra, Partition, CtrfReport)> = Vec::new();
     for (path, report) in reports {
+        super::identity::verify(&path, &report)?;
         let run = report.run_extra();
         let Some((run, partition)) = run.and_then(|r| r.partition.clone().map(|p| (r, p))) else {
             return Err(MergeError::NotShard { path });
@@ -180,6 +201,18 @@ pub fn merge(reports: Vec<(PathBuf, CtrfReport)>) -> Result<CtrfReport, MergeErr
                     first: first.binary.clone(),
                     first_path: first_path.clone(),
                     second: run.binary,
+                    second_path: path,
+                });
+            }
+            let unpartitioned = |r: &RunExtra| super::Selection {
+                partition: None,
+                ..r.selection.clone()
+            };
+            if unpartitioned(first) != unpartitioned(&run) {
+                return Err(MergeError::MixedSelections {
+                    first: unpartitioned(first).describe(),
+                    first_path: first_path.clone(),
+                    second: unpartitioned(&run).describe(),
                     second_path: path,
                 });
             }
@@ -245,6 +278,14 @@ pub fn merge(reports: Vec<(PathBuf, CtrfReport)>) -> Result<CtrfReport, MergeErr
         .unwrap_or(start);
     let run = RunExtra {
         schema: super::ctrf::EXTRA_SCHEMA,
+        run_id: super::new_run_id(),
+        completed: true,
+        not_run: 0,
+        stop_reason: None,
+        selection: super::Selection {
+            partition: None,
+            ..first_run.selection.clone()
+        },
         binary: first_run.binary.clone(),
         hostname: first_run.hostname.clone(),
         partition: None,

@@ -12,6 +12,7 @@ mod collect;
 pub mod ctrf;
 pub mod events;
 pub mod files;
+pub mod identity;
 pub mod junit;
 pub mod merge;
 mod options;
@@ -27,6 +28,10 @@ use std::time::SystemTime;
 /// Facts about the whole run, fixed when it starts.
 #[derive(Debug, Clone)]
 pub struct RunInfo {
+    /// This run's identity: 32 hex digits, fresh for every run (under
+    /// nextest, nextest's own run id). Every report file of the run carries
+    /// it, so a reader can tell files of one run from leftovers of another.
+    pub run_id: String,
     /// Name of the test binary (`suite` for `target/debug/deps/suite-1a2b`).
     pub binary_name: String,
     /// Tests that will run or be reported as ignored.
@@ -35,10 +40,121 @@ pub struct RunInfo {
     pub filtered_out: usize,
     /// Wall-clock time the run started.
     pub started_at: SystemTime,
-    /// `--partition` in force, e.g. `hash:1/3`.
-    pub partition: Option<String>,
+    /// What the command line asked for.
+    pub selection: Selection,
     /// Worker processes (0 when running in-process).
     pub workers: usize,
+}
+
+/// A fresh run id: 32 hex digits, from the standard library's randomly
+/// seeded hasher (seeded by the operating system), mixed with the time and
+/// the process id.
+///
+/// ```
+/// let a = leanvibe_test::report::new_run_id();
+/// assert_eq!(a.len(), 32);
+/// assert_ne!(a, leanvibe_test::report::new_run_id());
+/// ```
+pub fn new_run_id() -> String {
+    use std::hash::BuildHasher;
+    let seed = (SystemTime::now(), std::process::id());
+    let high = std::collections::hash_map::RandomState::new().hash_one(seed);
+    let low = std::collections::hash_map::RandomState::new().hash_one((seed, high));
+    format!("{high:016x}{low:016x}")
+}
+
+/// What a run was asked to run: enough for a reader of its reports to tell
+/// the whole suite from a filtered part of it.
+///
+/// ```
+/// use leanvibe_test::report::Selection;
+/// assert!(Selection::default().is_whole());
+/// let filtered = Selection { filters: vec!["unit::".into()], ..Selection::default() };
+/// assert!(!filtered.is_whole());
+/// assert_eq!(filtered.describe(), "filters unit::");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Selection {
+    /// Name filters (`cargo test -- FILTER...`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<String>,
+    /// `--skip` filters.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skip: Vec<String>,
+    /// `--exact`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exact: bool,
+    /// `--ignored`: only the ignored tests ran.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub only_ignored: bool,
+    /// `--include-ignored`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub include_ignored: bool,
+    /// `--partition`, e.g. `hash:1/3`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<String>,
+}
+
+impl Selection {
+    /// No filter, skip, partition or `--ignored`: every test of the binary
+    /// was selected.
+    pub fn is_whole(&self) -> bool {
+        self.filters.is_empty()
+            && self.skip.is_empty()
+            && !self.only_ignored
+            && self.partition.is_none()
+    }
+
+    /// A short description for messages: `filters a b; skip c; partition
+    /// hash:1/3`, or `all tests`.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.filters.is_empty() {
+            parts.push(format!("filters {}", self.filters.join(" ")));
+        }
+        if !self.skip.is_empty() {
+            parts.push(format!("skip {}", self.skip.join(" ")));
+        }
+        if self.only_ignored {
+            parts.push("ignored tests only".to_string());
+        }
+        if let Some(partition) = &self.partition {
+            parts.push(format!("partition {partition}"));
+        }
+        if parts.is_empty() {
+            "all tests".to_string()
+        } else {
+            parts.join("; ")
+        }
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunEnd {
+    /// Every selected test ran to a verdict.
+    Completed,
+    /// The run stopped early: a signal, or a test that ended the harness
+    /// process while running in it. Tests still running are reported failed;
+    /// tests not started are counted in `not_run` and not listed.
+    Stopped {
+        /// Why, in a few words: `interrupted by SIGTERM`.
+        reason: String,
+        /// Selected tests that never started.
+        not_run: usize,
+    },
+}
+
+impl RunEnd {
+    /// `true` for [`RunEnd::Completed`].
+    ///
+    /// ```
+    /// assert!(leanvibe_test::report::RunEnd::Completed.is_completed());
+    /// ```
+    pub fn is_completed(&self) -> bool {
+        matches!(self, RunEnd::Completed)
+    }
 }
 
 /// Counts at the end of the run, as libtest's summary line gives them.
@@ -91,12 +207,14 @@ pub enum Event<'a> {
     },
     /// A test finished, was found ignored, or was lost with its worker.
     TestFinished(&'a TestRecord),
-    /// Every test has finished.
+    /// The run is over: every test has finished, or the run was stopped.
     RunFinished {
         /// Final counts.
         summary: &'a Summary,
         /// Wall time of the whole run in seconds.
         elapsed_s: f64,
+        /// Whether every selected test ran.
+        end: &'a RunEnd,
     },
 }
 

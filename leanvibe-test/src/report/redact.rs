@@ -148,6 +148,49 @@ const RULES: &[Rule] = &[
     },
 ];
 
+/// Literals one of which every rule needs (matched without regard to ASCII
+/// case, so a superset of what the rules accept): a text holding none of
+/// them holds no secret, and most texts (test names, paths, ordinary
+/// output) are cleared by one pass of this automaton without the regexes
+/// being compiled or run.
+const TRIGGERS: &[&str] = &[
+    "private key",
+    "akia",
+    "asia",
+    "secret",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "xox",
+    "hooks.slack.com/",
+    "sk_live_",
+    "rk_live_",
+    "sk_test_",
+    "eyj",
+    "eya",
+    "password",
+    "passwd",
+    "api_key",
+    "api-key",
+    "apikey",
+    "token",
+];
+
+static TRIGGER_SCAN: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(TRIGGERS)
+        .expect("the trigger literals build an automaton")
+});
+
+/// Whether `text` holds a literal some rule needs (see [`TRIGGERS`]).
+fn may_hold_secret(text: &str) -> bool {
+    TRIGGER_SCAN.is_match(text)
+}
+
 /// The rules compiled once per process: a set to learn cheaply which rules
 /// match at all, and each rule's own regex to find where.
 struct Compiled {
@@ -223,6 +266,14 @@ impl SecretDetector {
     /// assert_eq!(found[0].range, 7..47);
     /// ```
     pub fn find(&self, text: &str) -> Vec<Finding> {
+        if !may_hold_secret(text) {
+            return Vec::new();
+        }
+        self.find_with_rules(text)
+    }
+
+    /// [`find`](SecretDetector::find) without the literal pre-filter.
+    fn find_with_rules(&self, text: &str) -> Vec<Finding> {
         let compiled = &*COMPILED;
         let mut found: Vec<(Finding, usize)> = Vec::new();
         for index in compiled.set.matches(text).iter() {
@@ -410,5 +461,69 @@ mod quoted_assignment {
         let text = r#"Error: "password=ghp_R8x2Lq9Vn4Tz7Kp1Wm6Yc3Hb5Jd0Fs8Ga2Ue""#;
         let redacted = SecretDetector::new().redact(text);
         assert!(!redacted.contains("ghp_R8x2"), "{redacted}");
+    }
+}
+
+#[cfg(test)]
+mod prefilter {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// One secret of each rule, and pieces that almost make one.
+    const FRAGMENTS: &[&str] = &[
+        "AKIAIOSFODNN7EXAMPLE",
+        "ASIAY34FZKBOKMUTVV7A",
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "ghp_R2d2C3poLuke0Leia1Han2Solo3Chewie4Yo1234",
+        "github_pat_11ABCDEFG0123456789abcdefghij",
+        "xoxb-0123456789ab",
+        "https://hooks.slack.com/services/T000/B000/XXXX",
+        "sk_live_0123456789abcdef",
+        "rk_live_0123456789abcdef",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOjF9.c2ln",
+        "password=Xk9#mQ2$vL7pZ",
+        "PASSWD: 'Xk9#mQ2$vL7pZ'",
+        "Api-Key=\"Xk9#mQ2$vL7pZ\"",
+        "token='Xk9#mQ2$vL7pZ'",
+        "client_secret: Xk9#mQ2$vL7pZ",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----",
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl",
+        "AKIA",
+        "ghp_",
+        "token",
+        "eyJ",
+        " ",
+        "\n",
+        "=",
+    ];
+
+    proptest! {
+        /// The literal pre-filter never hides a secret the rules would find:
+        /// over texts made of secrets of every rule, near misses and
+        /// arbitrary text, with the ASCII case of some letters flipped.
+        #[test]
+        fn the_prefilter_never_changes_a_finding(
+            parts in proptest::collection::vec(
+                prop_oneof![
+                    proptest::sample::select(FRAGMENTS).prop_map(str::to_string),
+                    "\\PC{0,12}",
+                ],
+                0..5,
+            ),
+            flips in proptest::collection::vec(any::<proptest::sample::Index>(), 0..4),
+        ) {
+            let mut text = parts.concat();
+            if !text.is_empty() {
+                let mut chars: Vec<char> = text.chars().collect();
+                for flip in &flips {
+                    let at = flip.index(chars.len());
+                    let c = &mut chars[at];
+                    *c = if c.is_ascii_uppercase() { c.to_ascii_lowercase() } else { c.to_ascii_uppercase() };
+                }
+                text = chars.into_iter().collect();
+            }
+            let detector = SecretDetector::new();
+            prop_assert_eq!(detector.find(&text), detector.find_with_rules(&text));
+        }
     }
 }

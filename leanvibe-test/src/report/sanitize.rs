@@ -205,13 +205,23 @@ pub fn cap_text(text: String, cap: usize) -> String {
     let elided = tail - head;
     let mut out = String::with_capacity(cap + 96);
     out.push_str(&text[..head]);
-    let _ = write!(
-        out,
-        "\n[... {elided} bytes elided: output over the {} cap ...]\n",
-        human_size(cap)
-    );
+    out.push_str(&elided_marker(elided as u64, cap));
     out.push_str(&text[tail..]);
     out
+}
+
+/// The line that stands for output cut out by a cap, newlines included:
+/// the same words wherever output is capped.
+///
+/// ```
+/// use leanvibe_test::report::sanitize::elided_marker;
+/// assert_eq!(elided_marker(10, 1 << 20), "\n[... 10 bytes elided: output over the 1 MiB cap ...]\n");
+/// ```
+pub fn elided_marker(elided: u64, cap: usize) -> String {
+    format!(
+        "\n[... {elided} bytes elided: output over the {} cap ...]\n",
+        human_size(cap)
+    )
 }
 
 /// `1 MiB`, `64 KiB` or `1000 bytes`.

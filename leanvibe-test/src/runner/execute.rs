@@ -42,7 +42,12 @@ pub(crate) fn install_panic_hook() {
             };
             // `try_with`: a panic during thread teardown must not panic again.
             let _ = LAST_PANIC.try_with(|slot| *slot.borrow_mut() = Some(report));
-            default_hook(info);
+            // Printing (and, with RUST_BACKTRACE set, capturing a backtrace)
+            // is diagnostics, not the test: neither its heap nor its time
+            // counts against the budgets.
+            let started = Instant::now();
+            crate::budget::alloc::uncounted(|| default_hook(info));
+            measure::exclude(started.elapsed());
         }));
     });
 }
@@ -159,20 +164,18 @@ fn run_attempt(case: &TestCase, budget: &Budget) -> (Status, Measurements) {
 
 /// libtest's rules for one run; `None` means it passed.
 fn judge_run(should_panic: ShouldPanic, end: RunEnd) -> Option<Failure> {
-    let fail = |kind, message: String| Some(Failure { kind, message });
+    let fail = |kind, message: String| Some(Failure::new(kind, message));
     match (should_panic, end) {
         (_, RunEnd::SetupFailed(message)) => fail(FailureKind::Setup, message),
         (_, RunEnd::Kinded(failure)) => Some(failure),
         (_, RunEnd::Skipped(_)) => unreachable!("a skip ends the attempt before it is judged"),
         (ShouldPanic::No, RunEnd::Returned(Ok(()))) => None,
         (ShouldPanic::No, RunEnd::Returned(Err(message))) => fail(FailureKind::Error, message),
-        (ShouldPanic::No, RunEnd::Panicked(report)) => {
-            let message = match &report.location {
-                Some(location) => format!("panicked at {location}:\n{}", report.message),
-                None => format!("panicked:\n{}", report.message),
-            };
-            fail(FailureKind::Panic, message)
-        }
+        (ShouldPanic::No, RunEnd::Panicked(report)) => Some(Failure {
+            kind: FailureKind::Panic,
+            message: report.message,
+            location: report.location,
+        }),
         (_, RunEnd::Returned(_)) => fail(
             FailureKind::ShouldPanic,
             "test did not panic as expected".into(),
@@ -210,7 +213,8 @@ mod tests {
         assert!(judge_run(ShouldPanic::No, RunEnd::Returned(Ok(()))).is_none());
         let failure = judge_run(ShouldPanic::No, panicked("boom")).unwrap();
         assert_eq!(failure.kind, FailureKind::Panic);
-        assert_eq!(failure.message, "panicked at src/lib.rs:1:1:\nboom");
+        assert_eq!(failure.headline(), "boom");
+        assert_eq!(failure.full_text(), "panicked at src/lib.rs:1:1:\nboom");
         let failure = judge_run(
             ShouldPanic::No,
             RunEnd::Returned(Err("Error: \"x\"".into())),

@@ -1,19 +1,22 @@
 //! Execution: the selected tests run either in a pool of worker processes
-//! (the default) or one after another inside the harness (`--in-process`,
-//! under nextest, or when one test is selected). Either way every result
-//! becomes a [`TestRecord`] sent to the reporters as events.
+//! (the default, also for a single test) or one after another inside the
+//! harness (`--in-process`, and under nextest, which already gives every test
+//! a process of its own). Either way every result becomes a [`TestRecord`]
+//! sent to the reporters as events.
 
 pub(crate) mod capture;
 pub(crate) mod execute;
+mod in_process;
+mod interrupt;
 mod pool;
 mod protocol;
+mod spawn;
 pub(crate) mod worker;
 
 use crate::plan::{Plan, PlannedTest};
 use crate::record::{Failure, FailureKind, Measurements, Outcome, Status, TestRecord};
 use crate::registry::{Budget, Ignore};
-use crate::report::{Event, Reporter, RunInfo, Summary};
-use std::sync::{Arc, Condvar, Mutex};
+use crate::report::{Event, Reporter, RunEnd, RunInfo, Summary};
 use std::time::{Duration, Instant};
 
 /// Settings for one run, resolved from the command line, the profile and the
@@ -29,6 +32,8 @@ pub(crate) struct RunSettings {
     pub default_timeout: Duration,
     /// The `leanvibe.toml` profile: budget defaults under each test's own.
     pub profile: crate::config::Profile,
+    /// Bytes of each test's stdout and stderr the harness keeps.
+    pub output_cap: usize,
 }
 
 impl RunSettings {
@@ -76,7 +81,8 @@ impl Dispatch {
             if let Err(e) = reporter.on_event(event)
                 && self.errors.len() < 10
             {
-                self.errors.push(e.to_string());
+                self.errors
+                    .push(format!("a report could not be written: {e}"));
             }
         }
     }
@@ -87,7 +93,8 @@ impl Dispatch {
             if let Err(e) = reporter.flush()
                 && self.errors.len() < 10
             {
-                self.errors.push(e.to_string());
+                self.errors
+                    .push(format!("a report could not be written: {e}"));
             }
         }
     }
@@ -98,16 +105,18 @@ impl Dispatch {
     }
 
     /// Ends the run: the summary event, reporter errors, the report paths.
-    /// Returns the exit code.
-    pub(crate) fn finish(&mut self, started: Instant) -> i32 {
+    /// Returns libtest's exit code: 0 when the run completed and nothing
+    /// failed, 101 otherwise.
+    pub(crate) fn finish(&mut self, started: Instant, end: &RunEnd) -> i32 {
         let summary = self.summary.clone();
         let elapsed_s = started.elapsed().as_secs_f64();
         self.emit(&Event::RunFinished {
             summary: &summary,
             elapsed_s,
+            end,
         });
         for error in &self.errors {
-            eprintln!("error: a report could not be written: {error}");
+            eprintln!("error: {error}");
         }
         let paths: Vec<String> = self
             .reporters
@@ -118,7 +127,7 @@ impl Dispatch {
         if !paths.is_empty() {
             println!("reports: {}", paths.join(" "));
         }
-        if summary.failed > 0 || !self.errors.is_empty() {
+        if summary.failed > 0 || !self.errors.is_empty() || !end.is_completed() {
             101
         } else {
             0
@@ -149,10 +158,12 @@ fn record(
     }
 }
 
-fn failed_outcome(kind: FailureKind, message: String) -> Outcome {
+/// The outcome of a test the harness failed itself (it crashed, hung, was
+/// interrupted, or could not be run).
+fn failed_outcome(kind: FailureKind, message: String, duration: Duration) -> Outcome {
     Outcome {
-        status: Status::Failed(Failure { kind, message }),
-        duration_ms: 0.0,
+        status: Status::Failed(Failure::new(kind, message)),
+        duration_ms: duration.as_secs_f64() * 1000.0,
         measurements: Measurements {
             attempts: 1,
             ..Measurements::default()
@@ -196,7 +207,7 @@ pub(crate) fn run(
     }
     let runnable: Vec<&PlannedTest> = plan.tests.iter().filter(|t| t.run).collect();
     if settings.in_process {
-        in_process(&runnable, settings, dispatch, started)
+        in_process::run(&runnable, settings, dispatch, started)
     } else {
         in_pool(&runnable, settings, dispatch, started)
     }
@@ -230,6 +241,16 @@ fn in_pool(
             });
         }
         fn finished(&mut self, job: usize, outcome: Outcome, stdout: Vec<u8>, stderr: Vec<u8>) {
+            // Each job is reported once; the pool guarantees it. Were it
+            // ever not so, a second verdict would be a lie in every report:
+            // it is dropped, and the run fails saying why.
+            if self.finished[job] {
+                self.dispatch.errors.push(format!(
+                    "internal error: `{}` got a second verdict, which was dropped",
+                    self.tests[job].name
+                ));
+                return;
+            }
             self.finished[job] = true;
             let record = record(
                 self.tests[job],
@@ -247,6 +268,7 @@ fn in_pool(
     let config = pool::PoolConfig {
         workers: settings.workers,
         capture: settings.capture,
+        output_cap: settings.output_cap,
     };
     let mut events = Events {
         tests,
@@ -254,167 +276,31 @@ fn in_pool(
         dispatch: &mut dispatch,
         finished: vec![false; jobs.len()],
     };
-    if let Err(e) = pool::run(&jobs, &config, &mut events) {
-        eprintln!("error: the worker pool failed: {e}");
-        // Every test that did not run is reported as failed, so the summary
-        // and the report files agree with the exit code.
-        let unfinished: Vec<usize> = (0..jobs.len()).filter(|&j| !events.finished[j]).collect();
-        for job in unfinished {
-            let outcome = failed_outcome(
-                FailureKind::Harness,
-                format!("not run: the worker pool failed: {e}"),
-            );
-            pool::PoolEvents::finished(&mut events, job, outcome, Vec::new(), Vec::new());
+    let end = match pool::run(&jobs, &config, &mut events) {
+        Ok(pool::PoolEnd::Completed) => RunEnd::Completed,
+        Ok(pool::PoolEnd::Interrupted { signal, not_run }) => {
+            let end = RunEnd::Stopped {
+                reason: format!("interrupted by {}", signal.name()),
+                not_run,
+            };
+            dispatch.finish(started, &end);
+            return signal.exit_code();
         }
-    }
-    dispatch.finish(started)
-}
-
-/// The in-process watchdog: a test past its timeout cannot be killed without
-/// killing the harness, so the watchdog reports it, writes the reports, and
-/// ends the process with libtest's failure code.
-struct Watchdog {
-    state: Mutex<Option<Armed>>,
-    wake: Condvar,
-}
-
-struct Armed {
-    deadline: Instant,
-    started: Instant,
-    timeout: Duration,
-    record: TestRecord,
-}
-
-fn in_process(
-    tests: &[&PlannedTest],
-    settings: &RunSettings,
-    dispatch: Dispatch,
-    started: Instant,
-) -> i32 {
-    execute::install_panic_hook();
-    let dispatch = Arc::new(Mutex::new(dispatch));
-    let capture = match settings.capture.then(capture::FdCapture::new).transpose() {
-        Ok(capture) => Arc::new(Mutex::new(capture)),
         Err(e) => {
-            eprintln!("error: cannot capture test output: {e}");
-            let mut dispatch = lock(&dispatch);
-            for test in tests {
+            eprintln!("error: the worker pool failed: {e}");
+            // Every test that did not run is reported as failed, so the summary
+            // and the report files agree with the exit code.
+            let unfinished: Vec<usize> = (0..jobs.len()).filter(|&j| !events.finished[j]).collect();
+            for job in unfinished {
                 let outcome = failed_outcome(
                     FailureKind::Harness,
-                    format!("not run: cannot capture test output: {e}"),
+                    format!("not run: the worker pool failed: {e}"),
+                    Duration::ZERO,
                 );
-                dispatch.finished(&record(
-                    test,
-                    settings.budget_for(test),
-                    outcome,
-                    vec![],
-                    vec![],
-                ));
+                pool::PoolEvents::finished(&mut events, job, outcome, Vec::new(), Vec::new());
             }
-            return dispatch.finish(started);
+            RunEnd::Completed
         }
     };
-    let watchdog = Arc::new(Watchdog {
-        state: Mutex::new(None),
-        wake: Condvar::new(),
-    });
-    spawn_watchdog(watchdog.clone(), dispatch.clone(), capture.clone(), started);
-    for test in tests {
-        let budget = settings.budget_for(test);
-        {
-            let mut dispatch = lock(&dispatch);
-            dispatch.emit(&Event::TestStarted { name: &test.name });
-            // The test may run long: show what is done so far first.
-            dispatch.flush();
-        }
-        let timeout = settings.timeout_for(test);
-        let now = Instant::now();
-        *lock(&watchdog.state) = Some(Armed {
-            deadline: now + timeout,
-            started: now,
-            timeout,
-            record: record(test, budget, ignored_outcome(Ignore::No), vec![], vec![]),
-        });
-        watchdog.wake.notify_all();
-        if let Some(capture) = lock(&capture).as_mut()
-            && let Err(e) = capture.begin()
-        {
-            eprintln!("error: cannot capture test output: {e}");
-        }
-        let outcome = execute::run_test(test.case, &budget);
-        // Disarmed first: a test that has returned is not a timeout.
-        *lock(&watchdog.state) = None;
-        let (stdout, stderr) = match lock(&capture).as_mut() {
-            Some(capture) => capture.end().unwrap_or_default(),
-            None => Default::default(),
-        };
-        let record = record(test, budget, outcome, stdout, stderr);
-        lock(&dispatch).finished(&record);
-    }
-    lock(&dispatch).finish(started)
-}
-
-fn spawn_watchdog(
-    watchdog: Arc<Watchdog>,
-    dispatch: Arc<Mutex<Dispatch>>,
-    capture: Arc<Mutex<Option<capture::FdCapture>>>,
-    run_started: Instant,
-) {
-    let spawned = std::thread::Builder::new()
-        .name("leanvibe-watchdog".into())
-        .spawn(move || {
-            let mut state = lock(&watchdog.state);
-            loop {
-                let wait = match state.as_ref() {
-                    Some(armed) => armed.deadline.saturating_duration_since(Instant::now()),
-                    None => Duration::from_secs(3600),
-                };
-                if wait.is_zero() && state.is_some() {
-                    break;
-                }
-                state = watchdog
-                    .wake
-                    .wait_timeout(state, wait)
-                    .unwrap_or_else(|p| p.into_inner())
-                    .0;
-            }
-            let armed = state.take().expect("armed when the deadline passed");
-            let (stdout, stderr) = match lock(&capture).as_mut() {
-                Some(capture) => capture.end().unwrap_or_default(),
-                None => Default::default(),
-            };
-            let mut record = armed.record;
-            record.stdout = stdout;
-            record.stderr = stderr;
-            record.outcome = Outcome {
-                status: Status::Failed(Failure {
-                    kind: FailureKind::Timeout,
-                    message: format!(
-                        "timed out: still running after {} ms (timeout_ms); running in-process, so the harness exits",
-                        armed.timeout.as_millis()
-                    ),
-                }),
-                duration_ms: armed.started.elapsed().as_secs_f64() * 1000.0,
-                measurements: Measurements {
-                    attempts: 1,
-                    ..Measurements::default()
-                },
-                extra: Default::default(),
-            };
-            let mut dispatch = lock(&dispatch);
-            dispatch.finished(&record);
-            dispatch.finish(run_started);
-            std::process::exit(101);
-        });
-    if let Err(e) = spawned {
-        eprintln!("warning: no watchdog thread ({e}): in-process timeouts are not enforced");
-    }
-}
-
-/// Locks a mutex whose holder may have panicked: the guarded values here are
-/// plain data that a panic cannot leave half-updated.
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    dispatch.finish(started, &end)
 }

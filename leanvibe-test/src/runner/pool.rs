@@ -4,19 +4,30 @@
 //! A worker's queue is kept a few tests ahead so a trivial test costs a pipe
 //! write and a read, not a round trip. Near the end of the run queues shrink to
 //! one so a slow test does not hold back tests another worker could take.
+//!
+//! # Who is blamed
+//!
+//! A worker appends each result to its results file before it reads the
+//! next command (see [`protocol`](super::protocol)). So whenever a worker is
+//! lost (it crashed, exited, or was killed for a timeout or an interrupt),
+//! the harness first reads that file to its end: every test the worker
+//! finished gets its own verdict, and the first queued test without a result
+//! is the one that was running. Only that test is failed; the tests queued
+//! behind it go back to the front of the queue for another worker.
 
-use super::protocol::{COMMANDS_FD, RESULTS_FD, RunTest, TestDone, VERSION, WORKER_ENV};
+use super::capture::read_bounded;
+use super::interrupt::{self, Interrupts, Signal};
+use super::protocol::{RunTest, TestDone};
+use super::spawn::{self, WorkerProcess};
 use crate::record::{Failure, FailureKind, Measurements, Outcome, Status};
 use crate::registry::Budget;
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::FileExt;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::os::unix::process::ExitStatusExt;
+use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
 /// One test for the pool to run.
@@ -37,6 +48,9 @@ pub(crate) struct PoolConfig {
     pub workers: usize,
     /// Capture output into files (false: workers inherit the terminal).
     pub capture: bool,
+    /// Bytes of each test's stdout and stderr the harness keeps (head and
+    /// tail); 0 keeps everything.
+    pub output_cap: usize,
 }
 
 /// What the pool tells its caller as tests progress.
@@ -49,6 +63,16 @@ pub(crate) trait PoolEvents {
     fn idle(&mut self);
 }
 
+/// How a pool run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PoolEnd {
+    /// Every job has been reported finished.
+    Completed,
+    /// A signal stopped the run: the jobs that were running were reported
+    /// interrupted; `not_run` jobs never started.
+    Interrupted { signal: Signal, not_run: usize },
+}
+
 /// Most tests queued on one worker at once. Deep queues matter for suites
 /// of many trivial tests (measured in docs/benchmarks.md); near the end of a
 /// run the depth falls to one anyway.
@@ -57,85 +81,89 @@ const MAX_QUEUE: usize = 128;
 /// How long the pool waits for a result before it lets the reporters flush.
 const IDLE_AFTER: Duration = Duration::from_millis(1);
 
-/// Runs every job; returns once each has been reported finished.
+/// How long a worker whose pipe closed may take to exit before it is killed.
+const EXIT_GRACE: Duration = Duration::from_secs(2);
+
+/// Runs every job; returns once each has been reported finished, or once a
+/// signal has stopped the run.
+///
+/// The loop is single-threaded: it waits with `ppoll` on every worker's wake
+/// pipe and on the signal pipe at once, with the nearest deadline as the
+/// timeout. With no thread of its own, the harness can start every worker
+/// by `fork` (see [`spawn`](super::spawn)).
 pub(crate) fn run(
     jobs: &[Job],
     config: &PoolConfig,
     events: &mut dyn PoolEvents,
-) -> io::Result<()> {
-    let capture_dir = tempfile::Builder::new()
-        .prefix("leanvibe-capture-")
-        .tempdir()?;
-    let (sender, receiver) = mpsc::channel();
+) -> io::Result<PoolEnd> {
     let mut pool = Pool {
         jobs,
         config,
-        capture_dir: capture_dir.path().to_path_buf(),
-        sender,
+        interrupts: interrupt::listen(),
         workers: Vec::new(),
         next_worker_id: 0,
         pending: (0..jobs.len()).collect(),
         remaining: jobs.len(),
-        suspects: HashSet::new(),
+        stopping: false,
     };
     for _ in 0..config.workers.min(jobs.len()) {
         let worker = pool.spawn()?;
         pool.workers.push(worker);
     }
     while pool.remaining > 0 {
-        pool.feed(events)?;
+        pool.feed(events);
         // Output is flushed only once no result has come for a moment: in a
-        // suite of fast tests, flushing whenever the channel is empty would be
-        // a write per test again.
+        // suite of fast tests, flushing whenever a result is read would be a
+        // write per test again.
         let deadline = pool.time_to_next_deadline();
-        let message = match receiver.recv_timeout(deadline.min(IDLE_AFTER)) {
-            Err(mpsc::RecvTimeoutError::Timeout) if deadline > IDLE_AFTER => {
-                events.idle();
-                receiver.recv_timeout(deadline - IDLE_AFTER)
+        let mut woken = pool.wait(deadline.min(IDLE_AFTER))?;
+        if woken.is_empty() && deadline > IDLE_AFTER {
+            events.idle();
+            woken = pool.wait(deadline - IDLE_AFTER)?;
+        }
+        for wake in woken {
+            match wake {
+                Wake::Results { worker } => pool.drain(worker, events)?,
+                Wake::Closed { worker } => pool.on_closed(worker, events)?,
+                Wake::Interrupted(signal) => return Ok(pool.interrupt(signal, events)),
             }
-            other => other,
-        };
-        match message {
-            Ok(Message::Done { worker, done }) => pool.on_done(worker, done, events),
-            Ok(Message::Closed { worker }) => pool.on_closed(worker, events)?,
-            Ok(Message::Garbled { worker, line }) => pool.on_garbled(worker, &line, events)?,
-            // The pool holds a sender itself, so the channel never disconnects.
-            Err(_) => {}
         }
         // Checked on every turn: a steady stream of results from other
         // workers must not postpone killing a hung one.
         pool.on_deadlines(events)?;
     }
-    for worker in &mut pool.workers {
+    for mut worker in std::mem::take(&mut pool.workers) {
         worker.commands = None;
-        let _ = worker.child.wait();
+        let _ = wait_briefly(&mut worker.process);
+        // Processes a test left behind (a server of a worker-scope fixture)
+        // go with their worker.
+        worker.process.kill_group();
     }
-    pool.workers.clear();
-    Ok(())
+    Ok(PoolEnd::Completed)
 }
 
-enum Message {
-    Done { worker: u64, done: TestDone },
+/// What woke the pool.
+enum Wake {
+    /// A worker has appended results to its results file.
+    Results { worker: u64 },
+    /// A worker's wake pipe closed: it exited or died.
     Closed { worker: u64 },
-    Garbled { worker: u64, line: String },
+    /// The harness got SIGINT, SIGTERM or SIGHUP.
+    Interrupted(Signal),
 }
 
 struct Pool<'a> {
     jobs: &'a [Job],
     config: &'a PoolConfig,
-    capture_dir: PathBuf,
-    sender: mpsc::Sender<Message>,
+    interrupts: Option<&'static Interrupts>,
     workers: Vec<Worker>,
     next_worker_id: u64,
     /// Jobs not yet sent to any worker, in order.
     pending: VecDeque<usize>,
     /// Jobs not yet reported finished.
     remaining: usize,
-    /// Jobs that were in flight on a worker that died with several of them
-    /// sent: any of them may have killed it (results are batched, so even
-    /// finished ones may be unreported). While any is left, every worker gets
-    /// one job at a time, so the next death names its test exactly.
-    suspects: HashSet<usize>,
+    /// A signal is stopping the run: lost workers are not replaced.
+    stopping: bool,
 }
 
 impl Drop for Pool<'_> {
@@ -144,19 +172,29 @@ impl Drop for Pool<'_> {
     fn drop(&mut self) {
         for worker in &mut self.workers {
             worker.commands = None;
-            kill(&mut worker.child);
+            worker.process.kill();
         }
     }
 }
 
 struct Worker {
     id: u64,
-    child: Child,
+    process: WorkerProcess,
     commands: Option<BufWriter<io::PipeWriter>>,
+    /// Bytes here mean results are waiting; end of file means the worker is
+    /// gone.
+    wake: io::PipeReader,
     /// Jobs sent to this worker; the front one is running.
     queue: VecDeque<usize>,
-    /// When the front job started (the previous result's arrival).
+    /// When the front job started (as far as the harness knows: when it
+    /// read the previous result). Never later than the truth, so a timeout
+    /// is never declared early.
     front_started: Instant,
+    results: File,
+    /// How far the results file has been read.
+    results_pos: u64,
+    /// Bytes of an unfinished last line.
+    partial: Vec<u8>,
     stdout: Option<File>,
     stderr: Option<File>,
     stdout_pos: u64,
@@ -164,54 +202,42 @@ struct Worker {
 }
 
 impl Pool<'_> {
+    /// Starts a worker (see [`spawn`](super::spawn) for how). Its capture
+    /// files and results file are anonymous temporary files (`O_TMPFILE`,
+    /// mode 0600): no other user can open them, and they vanish with the
+    /// last descriptor, however the run ends.
     fn spawn(&mut self) -> io::Result<Worker> {
         let id = self.next_worker_id;
         self.next_worker_id += 1;
-        let (results_read, results_write) = io::pipe()?;
+        let results = tempfile::tempfile()?;
+        let (wake, wake_write) = io::pipe()?;
         let (commands_read, commands_write) = io::pipe()?;
-        let mut command = Command::new(std::env::current_exe()?);
-        command.env(WORKER_ENV, VERSION).stdin(Stdio::null());
         let (stdout, stderr) = if self.config.capture {
-            let out = self.capture_dir.join(format!("worker-{id}.out"));
-            let err = self.capture_dir.join(format!("worker-{id}.err"));
-            command
-                .stdout(File::create(&out)?)
-                .stderr(File::create(&err)?);
-            (Some(File::open(out)?), Some(File::open(err)?))
+            (Some(tempfile::tempfile()?), Some(tempfile::tempfile()?))
         } else {
             (None, None)
         };
-        let (results_fd, commands_fd) = (results_write.as_raw_fd(), commands_read.as_raw_fd());
-        // SAFETY: only async-signal-safe calls (fcntl, dup2) between fork and exec.
-        // The pipe ends are first moved above fd 10 so placing them on 3 and 4
-        // cannot overwrite one with the other; dup2 clears close-on-exec on the
-        // copies, so exactly these two survive exec.
-        unsafe {
-            command.pre_exec(move || {
-                let results = libc::fcntl(results_fd, libc::F_DUPFD_CLOEXEC, 10);
-                let commands = libc::fcntl(commands_fd, libc::F_DUPFD_CLOEXEC, 10);
-                if results < 0
-                    || commands < 0
-                    || libc::dup2(results, RESULTS_FD) < 0
-                    || libc::dup2(commands, COMMANDS_FD) < 0
-                {
-                    return Err(io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-        let child = command.spawn()?;
-        drop((results_write, commands_read));
-        let sender = self.sender.clone();
-        std::thread::Builder::new()
-            .name(format!("leanvibe-reader-{id}"))
-            .spawn(move || read_results(id, results_read, sender))?;
+        let output = match (&stdout, &stderr) {
+            (Some(out), Some(err)) => Some((out.try_clone()?, err.try_clone()?)),
+            _ => None,
+        };
+        let ends = spawn::ChildEnds {
+            results: results.try_clone()?,
+            commands: commands_read,
+            wake: wake_write,
+            output,
+        };
+        let process = spawn::start(ends)?;
         Ok(Worker {
             id,
-            child,
+            process,
             commands: Some(BufWriter::new(commands_write)),
+            wake,
             queue: VecDeque::new(),
             front_started: Instant::now(),
+            results,
+            results_pos: 0,
+            partial: Vec::new(),
             stdout,
             stderr,
             stdout_pos: 0,
@@ -219,15 +245,63 @@ impl Pool<'_> {
         })
     }
 
-    /// Tops up every worker's queue.
-    fn feed(&mut self, events: &mut dyn PoolEvents) -> io::Result<()> {
-        let workers = self.workers.len().max(1);
-        for worker in &mut self.workers {
-            let depth = if self.suspects.is_empty() {
-                (self.pending.len() / (workers * 4)).clamp(1, MAX_QUEUE)
+    /// Waits up to `timeout` for wake-ups, closed pipes and signals.
+    fn wait(&mut self, timeout: Duration) -> io::Result<Vec<Wake>> {
+        let mut fds: Vec<libc::pollfd> = Vec::with_capacity(self.workers.len() + 1);
+        let pollfd = |fd| libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        fds.push(pollfd(self.interrupts.map_or(-1, |i| i.fd())));
+        fds.extend(self.workers.iter().map(|w| pollfd(w.wake.as_raw_fd())));
+        let timeout = libc::timespec {
+            tv_sec: timeout.as_secs().min(i32::MAX as u64) as libc::time_t,
+            tv_nsec: timeout.subsec_nanos() as libc::c_long,
+        };
+        // SAFETY: `fds` is a valid array of pollfd of the given length; a
+        // negative fd is ignored by ppoll.
+        let ready = unsafe {
+            libc::ppoll(
+                fds.as_mut_ptr(),
+                fds.len() as libc::nfds_t,
+                &timeout,
+                std::ptr::null(),
+            )
+        };
+        if ready < 0 {
+            let e = io::Error::last_os_error();
+            return if e.kind() == io::ErrorKind::Interrupted {
+                Ok(Vec::new())
             } else {
-                1
+                Err(e)
             };
+        }
+        let mut woken = Vec::new();
+        if fds[0].revents != 0
+            && let Some(signal) = self.interrupts.and_then(Interrupts::take)
+        {
+            woken.push(Wake::Interrupted(signal));
+        }
+        for (worker, fd) in self.workers.iter_mut().zip(&fds[1..]) {
+            if fd.revents == 0 {
+                continue;
+            }
+            let mut bytes = [0u8; 256];
+            woken.push(match (&worker.wake).read(&mut bytes) {
+                Ok(n) if n > 0 => Wake::Results { worker: worker.id },
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                _ => Wake::Closed { worker: worker.id },
+            });
+        }
+        Ok(woken)
+    }
+
+    /// Tops up every worker's queue.
+    fn feed(&mut self, events: &mut dyn PoolEvents) {
+        let workers = self.workers.len().max(1);
+        let depth = (self.pending.len() / (workers * 4)).clamp(1, MAX_QUEUE);
+        for worker in &mut self.workers {
             let was_idle = worker.queue.is_empty();
             let mut sent = false;
             while worker.queue.len() < depth && worker.commands.is_some() {
@@ -265,7 +339,6 @@ impl Pool<'_> {
                 events.started(front);
             }
         }
-        Ok(())
     }
 
     fn time_to_next_deadline(&self) -> Duration {
@@ -280,102 +353,182 @@ impl Pool<'_> {
             .unwrap_or(Duration::from_secs(3600))
     }
 
-    fn worker_mut(&mut self, id: u64) -> Option<&mut Worker> {
-        self.workers.iter_mut().find(|w| w.id == id)
+    fn position(&self, worker_id: u64) -> Option<usize> {
+        self.workers.iter().position(|w| w.id == worker_id)
     }
 
-    fn on_done(&mut self, worker_id: u64, done: TestDone, events: &mut dyn PoolEvents) {
-        let jobs = self.jobs;
-        // Results from a worker we already killed are stale.
-        let Some(worker) = self.worker_mut(worker_id) else {
-            return;
+    /// Reads a worker's new results and reports each finished test. A result
+    /// the harness cannot read, or one for another test than the one
+    /// running, is a broken worker: it is stopped and its running test fails.
+    fn drain(&mut self, worker_id: u64, events: &mut dyn PoolEvents) -> io::Result<()> {
+        let Some(position) = self.position(worker_id) else {
+            // Results from a worker already stopped were read when it stopped.
+            return Ok(());
         };
-        let Some(job_index) = worker.queue.pop_front() else {
-            return;
-        };
-        debug_assert_eq!(jobs[job_index].registry_index, done.index);
-        let stdout = read_range(
-            &worker.stdout,
-            &mut worker.stdout_pos,
-            Some(done.stdout_end),
-        );
-        let stderr = read_range(
-            &worker.stderr,
-            &mut worker.stderr_pos,
-            Some(done.stderr_end),
-        );
-        worker.front_started = Instant::now();
-        let next = worker.queue.front().copied();
-        self.remaining -= 1;
-        self.suspects.remove(&job_index);
-        events.finished(job_index, done.outcome, stdout, stderr);
-        if let Some(next) = next {
-            events.started(next);
+        let lines = self.workers[position].read_new_lines();
+        for line in lines.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            let worker = &self.workers[position];
+            let expected = worker.queue.front().copied();
+            let done = match serde_json::from_slice::<TestDone>(line) {
+                Ok(done) => done,
+                Err(e) => {
+                    let message = format!(
+                        "the worker wrote a result the harness could not read ({e}): {:?}",
+                        String::from_utf8_lossy(&line[..line.len().min(200)])
+                    );
+                    return self.stop_broken(position, message, events);
+                }
+            };
+            let Some(job_index) =
+                expected.filter(|&job| self.jobs[job].registry_index == done.index)
+            else {
+                let message = format!(
+                    "the worker reported a result for registry entry {} while another test was running",
+                    done.index
+                );
+                return self.stop_broken(position, message, events);
+            };
+            let worker = &mut self.workers[position];
+            worker.queue.pop_front();
+            let cap = self.config.output_cap;
+            let stdout = take_output(&worker.stdout, &mut worker.stdout_pos, done.stdout_end, cap);
+            let stderr = take_output(&worker.stderr, &mut worker.stderr_pos, done.stderr_end, cap);
+            worker.front_started = Instant::now();
+            let next = worker.queue.front().copied();
+            self.remaining -= 1;
+            events.finished(job_index, done.outcome, stdout, stderr);
+            if let Some(next) = next {
+                events.started(next);
+            }
         }
+        Ok(())
     }
 
-    /// A worker's result pipe closed: it exited or died.
+    /// A worker's wake pipe closed: it exited or died.
     fn on_closed(&mut self, worker_id: u64, events: &mut dyn PoolEvents) -> io::Result<()> {
-        let Some(position) = self.workers.iter().position(|w| w.id == worker_id) else {
+        self.drain(worker_id, events)?;
+        let Some(position) = self.position(worker_id) else {
             return Ok(());
         };
         let mut worker = self.workers.remove(position);
         worker.commands = None;
-        let status = wait_briefly(&mut worker.child)?;
+        let (status, forced) = wait_briefly(&mut worker.process)?;
+        worker.process.kill_group();
         if worker.queue.is_empty() {
             return self.replace_if_needed();
         }
-        let message = describe_exit(status);
+        let message = if forced {
+            "the test closed the worker's pipe to the harness (fd 5) and the worker did not exit, so it was killed".to_string()
+        } else {
+            describe_exit(status)
+        };
         self.fail_front(worker, FailureKind::Crash, message, events)
     }
 
-    fn on_garbled(
+    /// Stops a worker that broke the protocol and fails the test it was
+    /// running.
+    fn stop_broken(
         &mut self,
-        worker_id: u64,
-        line: &str,
+        position: usize,
+        message: String,
         events: &mut dyn PoolEvents,
     ) -> io::Result<()> {
-        let Some(position) = self.workers.iter().position(|w| w.id == worker_id) else {
-            return Ok(());
-        };
         let mut worker = self.workers.remove(position);
-        kill(&mut worker.child);
+        worker.process.kill();
         if worker.queue.is_empty() {
             return self.replace_if_needed();
         }
-        let message = format!("the worker sent a result the harness could not read: {line:?}");
         self.fail_front(worker, FailureKind::Harness, message, events)
     }
 
     fn on_deadlines(&mut self, events: &mut dyn PoolEvents) -> io::Result<()> {
-        let now = Instant::now();
         let jobs = self.jobs;
-        let expired: Vec<u64> = self
+        let expired = |w: &Worker, now: Instant| -> Option<usize> {
+            let front = *w.queue.front()?;
+            (now >= w.front_started + jobs[front].timeout).then_some(front)
+        };
+        let now = Instant::now();
+        let suspects: Vec<u64> = self
             .workers
             .iter()
-            .filter(|w| {
-                w.queue
-                    .front()
-                    .is_some_and(|&front| now >= w.front_started + jobs[front].timeout)
-            })
+            .filter(|w| expired(w, now).is_some())
             .map(|w| w.id)
             .collect();
-        for id in expired {
-            let position = self
-                .workers
-                .iter()
-                .position(|w| w.id == id)
-                .expect("expired worker exists");
+        for id in suspects {
+            // The test the harness timed may have finished already, with its
+            // result not yet read.
+            self.drain(id, events)?;
+            let Some(position) = self.position(id) else {
+                continue;
+            };
+            let Some(hung) = expired(&self.workers[position], Instant::now()) else {
+                continue;
+            };
+            self.workers[position].process.kill();
+            // A result written just before the kill still counts.
+            self.drain(id, events)?;
+            let Some(position) = self.position(id) else {
+                continue;
+            };
             let mut worker = self.workers.remove(position);
-            kill(&mut worker.child);
-            let timeout = jobs[worker.queue[0]].timeout;
+            if worker.queue.front() != Some(&hung) {
+                // The hung test finished after all, and the kill caught its
+                // successor at its start: that one was not at fault.
+                for queued in worker.queue.drain(..).rev() {
+                    self.pending.push_front(queued);
+                }
+                self.replace_if_needed()?;
+                continue;
+            }
             let message = format!(
                 "timed out: still running after {} ms (timeout_ms); the worker was killed",
-                timeout.as_millis()
+                jobs[hung].timeout.as_millis()
             );
             self.fail_front(worker, FailureKind::Timeout, message, events)?;
         }
         Ok(())
+    }
+
+    /// Stops every worker after a signal. Results they wrote are reported;
+    /// the tests they were running fail as interrupted; the rest never run.
+    fn interrupt(&mut self, signal: Signal, events: &mut dyn PoolEvents) -> PoolEnd {
+        self.stopping = true;
+        for worker in &mut self.workers {
+            worker.commands = None;
+            worker.process.kill();
+        }
+        let ids: Vec<u64> = self.workers.iter().map(|w| w.id).collect();
+        for id in ids {
+            if self.drain(id, events).is_err() {
+                continue;
+            }
+            let Some(position) = self.position(id) else {
+                continue;
+            };
+            let mut worker = self.workers.remove(position);
+            if worker.queue.is_empty() {
+                continue;
+            }
+            let running = worker.queue.pop_front().expect("checked above");
+            for queued in worker.queue.drain(..).rev() {
+                self.pending.push_front(queued);
+            }
+            let message = format!(
+                "interrupted by {}: the run was stopped while this test was running",
+                signal.name()
+            );
+            self.report_lost(
+                &mut worker,
+                running,
+                FailureKind::Interrupted,
+                message,
+                events,
+            );
+        }
+        PoolEnd::Interrupted {
+            signal,
+            not_run: self.remaining,
+        }
     }
 
     /// Fails the test a lost worker was running, gives its queued tests back,
@@ -394,8 +547,21 @@ impl Pool<'_> {
         for queued in worker.queue.drain(..).rev() {
             self.pending.push_front(queued);
         }
-        let stdout = read_range(&worker.stdout, &mut worker.stdout_pos, None);
-        let stderr = read_range(&worker.stderr, &mut worker.stderr_pos, None);
+        self.report_lost(&mut worker, front, kind, message, events);
+        self.replace_if_needed()
+    }
+
+    fn report_lost(
+        &mut self,
+        worker: &mut Worker,
+        job: usize,
+        kind: FailureKind,
+        message: String,
+        events: &mut dyn PoolEvents,
+    ) {
+        let cap = self.config.output_cap;
+        let stdout = take_output(&worker.stdout, &mut worker.stdout_pos, u64::MAX, cap);
+        let stderr = take_output(&worker.stderr, &mut worker.stderr_pos, u64::MAX, cap);
         let message = match kind {
             FailureKind::Crash
                 if String::from_utf8_lossy(&stderr).contains("has overflowed its stack") =>
@@ -405,7 +571,7 @@ impl Pool<'_> {
             _ => message,
         };
         let outcome = Outcome {
-            status: Status::Failed(Failure { kind, message }),
+            status: Status::Failed(Failure::new(kind, message)),
             duration_ms: worker.front_started.elapsed().as_secs_f64() * 1000.0,
             measurements: Measurements {
                 attempts: 1,
@@ -414,13 +580,12 @@ impl Pool<'_> {
             extra: Default::default(),
         };
         self.remaining -= 1;
-        events.finished(front, outcome, stdout, stderr);
-        self.replace_if_needed()
+        events.finished(job, outcome, stdout, stderr);
     }
 
     /// Starts a worker in place of a lost one while there is work for it.
     fn replace_if_needed(&mut self) -> io::Result<()> {
-        if !self.pending.is_empty() && self.workers.len() < self.config.workers {
+        if !self.stopping && !self.pending.is_empty() && self.workers.len() < self.config.workers {
             let replacement = self.spawn()?;
             self.workers.push(replacement);
         }
@@ -428,60 +593,68 @@ impl Pool<'_> {
     }
 }
 
-/// Reads one worker's results until its pipe closes.
-fn read_results(worker: u64, pipe: io::PipeReader, sender: mpsc::Sender<Message>) {
-    for line in BufReader::new(pipe).lines() {
-        let Ok(line) = line else { break };
-        let message = match serde_json::from_str(&line) {
-            Ok(done) => Message::Done { worker, done },
-            Err(_) => Message::Garbled { worker, line },
-        };
-        if sender.send(message).is_err() {
-            return;
+impl Worker {
+    /// The complete lines appended to the results file since the last call.
+    fn read_new_lines(&mut self) -> Vec<u8> {
+        let mut chunk = [0u8; 64 * 1024];
+        loop {
+            match self.results.read_at(&mut chunk, self.results_pos) {
+                Ok(0) => break,
+                Ok(n) => {
+                    self.partial.extend_from_slice(&chunk[..n]);
+                    self.results_pos += n as u64;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        match self.partial.iter().rposition(|&b| b == b'\n') {
+            Some(last) => {
+                let rest = self.partial.split_off(last + 1);
+                std::mem::replace(&mut self.partial, rest)
+            }
+            None => Vec::new(),
         }
     }
-    let _ = sender.send(Message::Closed { worker });
 }
 
-/// Reads the capture file from `*pos` to `end` (or to its end) and advances.
-fn read_range(file: &Option<File>, pos: &mut u64, end: Option<u64>) -> Vec<u8> {
+/// A test's captured output: bytes `*pos..end` of its capture file (to the
+/// file's end for `u64::MAX`), bounded to `cap`; moves `*pos` past them.
+fn take_output(file: &Option<File>, pos: &mut u64, end: u64, cap: usize) -> Vec<u8> {
     let Some(file) = file else { return Vec::new() };
-    if end == Some(*pos) {
+    let end = match end {
+        u64::MAX => file.metadata().map(|m| m.len()).unwrap_or(*pos),
+        end => end,
+    };
+    if end <= *pos {
         return Vec::new();
     }
-    let end = match end {
-        Some(end) => end,
-        None => file.metadata().map(|m| m.len()).unwrap_or(*pos),
-    };
-    let len = end.saturating_sub(*pos) as usize;
-    let mut bytes = vec![0; len];
-    let read = file.read_at(&mut bytes, *pos).unwrap_or(0);
-    bytes.truncate(read);
+    let bytes = read_bounded(file, *pos, end, cap);
     *pos = end;
     bytes
 }
 
-/// Reaps a worker whose result pipe closed; one that closed the pipe but
-/// keeps running (a test closed fd 3) is killed after a grace period.
-fn wait_briefly(child: &mut Child) -> io::Result<std::process::ExitStatus> {
-    let deadline = Instant::now() + Duration::from_secs(2);
+/// Reaps a worker whose wake pipe closed; one that closed the pipe but keeps
+/// running (a test closed fd 5) is killed after a grace period. Returns the
+/// status and whether the harness had to kill it.
+fn wait_briefly(process: &mut WorkerProcess) -> io::Result<(ExitStatus, bool)> {
+    let deadline = Instant::now() + EXIT_GRACE;
+    // A worker that closed its pipe is usually a few microseconds from
+    // exiting: poll fast first, then back off.
+    let mut pause = Duration::from_micros(20);
     while Instant::now() < deadline {
-        if let Some(status) = child.try_wait()? {
-            return Ok(status);
+        if let Some(status) = process.try_wait()? {
+            return Ok((status, false));
         }
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(5));
     }
-    let _ = child.kill();
-    child.wait()
-}
-
-fn kill(child: &mut Child) {
-    let _ = child.kill();
-    let _ = child.wait();
+    process.kill_group();
+    Ok((process.wait()?, true))
 }
 
 /// "the worker process was killed by signal 6 (SIGABRT)", as a crash message.
-fn describe_exit(status: std::process::ExitStatus) -> String {
+fn describe_exit(status: ExitStatus) -> String {
     if let Some(signal) = status.signal() {
         let name = match signal {
             libc::SIGABRT => "SIGABRT",
@@ -491,12 +664,15 @@ fn describe_exit(status: std::process::ExitStatus) -> String {
             libc::SIGFPE => "SIGFPE",
             libc::SIGKILL => "SIGKILL",
             libc::SIGTERM => "SIGTERM",
+            libc::SIGINT => "SIGINT",
             _ => "signal",
         };
         format!("the worker process running the test was killed by signal {signal} ({name})")
     } else {
         match status.code() {
-            Some(code) => format!("the worker process running the test exited with code {code}"),
+            Some(code) => format!(
+                "the worker process running the test exited with code {code} (the test called `std::process::exit` or ended the process)"
+            ),
             None => "the worker process running the test ended".to_string(),
         }
     }

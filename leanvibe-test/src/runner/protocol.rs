@@ -1,5 +1,17 @@
-//! The messages between the harness and its workers, one JSON object per
-//! line: commands on the worker's fd 4, results on its fd 3.
+//! The messages between the harness and its workers.
+//!
+//! - Commands, harness to worker: one JSON object per line on the worker's
+//!   fd 4, a pipe.
+//! - Results, worker to harness: one JSON object per line appended to a
+//!   file on the worker's fd 3, written before the worker reads its next
+//!   command. A result written to a file survives the worker: when a worker
+//!   dies, every test it finished is in the file, so the first queued test
+//!   without a result is the one that was running. Nothing is guessed.
+//! - Wake-ups, worker to harness: a byte on fd 5, a pipe, when the worker
+//!   has appended results the harness has not been told about. Writing a
+//!   result costs one `write` to a file and wakes nobody; the harness is woken
+//!   once per batch (see `worker::Outbox`). The pipe's end of file is how the
+//!   harness learns the worker has exited.
 //!
 //! Standard input, output and error are left to the tests: stdin is
 //! `/dev/null`, stdout and stderr go to the capture files (or the terminal
@@ -10,14 +22,16 @@ use crate::record::Outcome;
 use crate::registry::Budget;
 use serde::{Deserialize, Serialize};
 
-/// The fd a worker writes results to.
+/// The fd a worker appends results to (a regular file).
 pub(crate) const RESULTS_FD: i32 = 3;
-/// The fd a worker reads commands from.
+/// The fd a worker reads commands from (a pipe).
 pub(crate) const COMMANDS_FD: i32 = 4;
+/// The fd a worker writes wake-up bytes to (a pipe).
+pub(crate) const WAKE_FD: i32 = 5;
 /// Set in a worker's environment; its value is the protocol version.
 pub(crate) const WORKER_ENV: &str = "__LEANVIBE_WORKER";
 /// Protocol version: a worker refuses a harness speaking another.
-pub(crate) const VERSION: &str = "1";
+pub(crate) const VERSION: &str = "2";
 
 /// Harness to worker: run this test.
 #[derive(Debug, Serialize, Deserialize)]

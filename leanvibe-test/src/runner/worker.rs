@@ -2,7 +2,7 @@
 //! runs the tests it is sent, one at a time, and reports each result.
 
 use super::execute;
-use super::protocol::{COMMANDS_FD, RESULTS_FD, RunTest, TestDone, VERSION, WORKER_ENV};
+use super::protocol::{COMMANDS_FD, RESULTS_FD, RunTest, TestDone, VERSION, WAKE_FD, WORKER_ENV};
 use crate::registry;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
@@ -27,14 +27,14 @@ pub(crate) fn worker_main(protocol: &str) -> ! {
         eprintln!("leanvibe worker: harness speaks protocol {protocol}, this binary {VERSION}");
         std::process::exit(101);
     }
-    if ![RESULTS_FD, COMMANDS_FD].into_iter().all(is_pipe) {
+    if !(is_regular_file(RESULTS_FD) && is_pipe(COMMANDS_FD) && is_pipe(WAKE_FD)) {
         fatal(
-            "fds 3 and 4 are not a harness's pipes; was this binary started by hand with __LEANVIBE_WORKER set?",
+            "fds 3, 4 and 5 are not a harness's results file and pipes; was this binary started by hand with __LEANVIBE_WORKER set?",
         );
     }
-    // Children a test spawns must not inherit the protocol pipes: a grandchild
+    // Children a test spawns must not inherit the protocol fds: a grandchild
     // left running would keep the harness from seeing this worker exit.
-    for fd in [RESULTS_FD, COMMANDS_FD] {
+    for fd in [RESULTS_FD, COMMANDS_FD, WAKE_FD] {
         // SAFETY: fcntl on descriptors the harness opened for us.
         unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
     }
@@ -43,12 +43,15 @@ pub(crate) fn worker_main(protocol: &str) -> ! {
     // SAFETY: the harness starts workers with these fds open and owned by us.
     let mut commands = BufReader::new(unsafe { File::from_raw_fd(COMMANDS_FD) });
     // SAFETY: as above.
-    let outbox = Outbox::start(unsafe { File::from_raw_fd(RESULTS_FD) });
+    let mut results = unsafe { File::from_raw_fd(RESULTS_FD) };
+    // SAFETY: as above.
+    let outbox = Outbox::start(unsafe { File::from_raw_fd(WAKE_FD) });
     let mut line = String::new();
+    let mut encoded = Vec::with_capacity(1024);
     loop {
         if commands.buffer().is_empty() {
-            // About to block on the harness: it must have every result first.
-            outbox.flush();
+            // About to block on the harness: it must know of every result.
+            outbox.announce();
         }
         line.clear();
         match commands.read_line(&mut line) {
@@ -69,50 +72,65 @@ pub(crate) fn worker_main(protocol: &str) -> ! {
         outbox.test_started();
         let outcome = execute::run_test(case, &command.budget);
         super::capture::flush_std();
-        outbox.push(&TestDone {
+        let done = TestDone {
             index: command.index,
             stdout_end: fd_size(1),
             stderr_end: fd_size(2),
             outcome,
-        });
+        };
+        encoded.clear();
+        if serde_json::to_writer(&mut encoded, &done).is_err() {
+            fatal("could not encode a result");
+        }
+        encoded.push(b'\n');
+        // One write of a whole line, before the next command is read: once
+        // it returns, the result outlives this process.
+        if results.write_all(&encoded).is_err() {
+            fatal("could not write a result to the results file");
+        }
+        outbox.result_written();
     }
-    outbox.flush();
+    outbox.announce();
     std::process::exit(0)
 }
 
-/// Results on their way to the harness.
+/// Tells the harness, through the wake pipe, that results are waiting in
+/// the results file.
 ///
-/// Writing each result as it comes is one pipe write and one wake-up of the
-/// harness per test: most of the cost of a trivial test. So results are
-/// batched, and written when the worker runs out of queued commands. But the
-/// harness blames a hang on the first test it has no result for, so results
-/// must never wait behind a slow test: a flusher thread writes them out once
-/// the running test has taken more than [`FLUSH_AFTER`].
+/// A wake-up per result would be one pipe write and one wake-up of the
+/// harness per test: most of the cost of a trivial test. So the harness is
+/// woken once per batch, when the worker runs out of queued commands. But
+/// results must never wait behind a slow test (the console would lag, and
+/// the harness times a test from the previous result), so a flusher thread
+/// wakes the harness once the running test has taken more than
+/// [`ANNOUNCE_AFTER`].
 #[derive(Clone)]
 struct Outbox {
     shared: Arc<(Mutex<Pending>, Condvar)>,
 }
 
 struct Pending {
-    pipe: File,
-    bytes: Vec<u8>,
+    wake: File,
+    /// Results were written that the harness has not been woken for.
+    unannounced: bool,
     test_started: Option<Instant>,
     /// The flusher is waiting without a timeout, because nothing is
-    /// pending. It is woken once per batch, when results start to pile up;
-    /// while they are pending it polls, so no test pays for waking it.
+    /// unannounced. It is woken once per batch, when results start to pile
+    /// up; while they are pending it polls, so no test pays for waking it.
     parked: bool,
 }
 
-/// How long a test may run before the results queued behind it are written.
-const FLUSH_AFTER: Duration = Duration::from_millis(1);
+/// How long a test may run before the results written before it are
+/// announced.
+const ANNOUNCE_AFTER: Duration = Duration::from_millis(1);
 
 impl Outbox {
-    fn start(pipe: File) -> Outbox {
+    fn start(wake: File) -> Outbox {
         let outbox = Outbox {
             shared: Arc::new((
                 Mutex::new(Pending {
-                    pipe,
-                    bytes: Vec::with_capacity(64 * 1024),
+                    wake,
+                    unannounced: false,
                     test_started: None,
                     parked: false,
                 }),
@@ -122,7 +140,7 @@ impl Outbox {
         let flusher = outbox.clone();
         let spawned = std::thread::Builder::new()
             .name("leanvibe-result-flusher".into())
-            .spawn(move || flusher.flush_behind_slow_tests());
+            .spawn(move || flusher.announce_behind_slow_tests());
         if spawned.is_err() {
             fatal("could not start the result flusher thread");
         }
@@ -131,68 +149,63 @@ impl Outbox {
 
     fn lock(&self) -> MutexGuard<'_, Pending> {
         // The flusher never panics while holding the lock; a poisoned lock
-        // still guards whole bytes.
+        // still guards plain values.
         self.shared.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn test_started(&self) {
-        let mut pending = self.lock();
-        pending.test_started = Some(Instant::now());
+        self.lock().test_started = Some(Instant::now());
     }
 
-    fn push(&self, done: &TestDone) {
+    fn result_written(&self) {
         let mut pending = self.lock();
         pending.test_started = None;
-        if pending.parked && pending.bytes.is_empty() {
+        if pending.parked && !pending.unannounced {
             self.shared.1.notify_one();
         }
-        let encoded = serde_json::to_writer(&mut pending.bytes, done);
-        if encoded.is_err() {
-            fatal("could not encode a result");
-        }
-        pending.bytes.push(b'\n');
+        pending.unannounced = true;
     }
 
-    fn flush(&self) {
-        write_out(&mut self.lock());
+    fn announce(&self) {
+        announce(&mut self.lock());
     }
 
-    /// The flusher thread: sleeps while nothing is pending; otherwise checks
-    /// every [`FLUSH_AFTER`] whether a test has been running that long.
-    fn flush_behind_slow_tests(&self) {
+    /// The flusher thread: sleeps while nothing is unannounced; otherwise
+    /// checks every [`ANNOUNCE_AFTER`] whether a test has been running that
+    /// long.
+    fn announce_behind_slow_tests(&self) {
         let (lock, wake) = &*self.shared;
         let mut pending = lock.lock().unwrap_or_else(|p| p.into_inner());
         loop {
             let slow = pending
                 .test_started
-                .is_some_and(|started| started.elapsed() >= FLUSH_AFTER);
-            if slow && !pending.bytes.is_empty() {
-                write_out(&mut pending);
+                .is_some_and(|started| started.elapsed() >= ANNOUNCE_AFTER);
+            if slow {
+                announce(&mut pending);
             }
-            pending = if pending.bytes.is_empty() {
+            pending = if pending.unannounced {
+                wake.wait_timeout(pending, ANNOUNCE_AFTER)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0
+            } else {
                 pending.parked = true;
                 let mut woken = wake.wait(pending).unwrap_or_else(|p| p.into_inner());
                 woken.parked = false;
                 woken
-            } else {
-                wake.wait_timeout(pending, FLUSH_AFTER)
-                    .unwrap_or_else(|p| p.into_inner())
-                    .0
             };
         }
     }
 }
 
-fn write_out(pending: &mut Pending) {
-    if pending.bytes.is_empty() {
+fn announce(pending: &mut Pending) {
+    if !pending.unannounced {
         return;
     }
-    let Pending { pipe, bytes, .. } = pending;
-    if pipe.write_all(bytes).is_err() {
+    if pending.wake.write_all(b"r").is_err() {
         // The harness is gone; nobody is left to report to.
         std::process::exit(101);
     }
-    bytes.clear();
+    pending.unannounced = false;
 }
 
 /// How far output to `fd` has got: the offset of its capture file, which only
@@ -206,12 +219,19 @@ fn fd_size(fd: i32) -> u64 {
 }
 
 fn is_pipe(fd: i32) -> bool {
+    file_type(fd) == Some(libc::S_IFIFO)
+}
+
+fn is_regular_file(fd: i32) -> bool {
+    file_type(fd) == Some(libc::S_IFREG)
+}
+
+fn file_type(fd: i32) -> Option<libc::mode_t> {
     let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
     // SAFETY: fstat writes a whole `stat` into the buffer when it returns 0,
     // and the buffer is read only then.
     unsafe {
-        libc::fstat(fd, stat.as_mut_ptr()) == 0
-            && (stat.assume_init().st_mode & libc::S_IFMT) == libc::S_IFIFO
+        (libc::fstat(fd, stat.as_mut_ptr()) == 0).then(|| stat.assume_init().st_mode & libc::S_IFMT)
     }
 }
 

@@ -25,7 +25,8 @@ impl Capture {
     /// Restores the fds, replays what was printed (so the test's own captured
     /// output still shows it) and returns it as (stdout, stderr).
     pub(crate) fn end(mut self) -> io::Result<(String, String)> {
-        let (out, err) = self.0.end()?;
+        // Uncapped: an oracle looks for its canary anywhere in the output.
+        let (out, err) = self.0.end(0)?;
         let _ = io::stdout().write_all(&out);
         let _ = io::stderr().write_all(&err);
         crate::runner::capture::flush_std();

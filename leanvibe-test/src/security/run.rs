@@ -134,10 +134,7 @@ pub fn run(suite: &Suite, call: Call) -> Result<(), String> {
     if report.findings.is_empty() {
         return Ok(());
     }
-    crate::__private::fail_with(Failure {
-        kind: FailureKind::Security,
-        message: report.message(),
-    })
+    crate::__private::fail_with(Failure::new(FailureKind::Security, report.message()))
 }
 
 fn plan(vector: Vector, context: &Context) -> Vec<Planned> {

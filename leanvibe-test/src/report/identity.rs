@@ -1,0 +1,274 @@
+//! Run identity: whether a CTRF report describes its binary's latest,
+//! finished run, and agrees with the JUnit file and event stream beside it.
+//!
+//! Every run writes its run id into all three files (CTRF
+//! `extra.leanvibe.runId`, the JUnit property `leanvibe.run_id`, the
+//! `run_id` of the event stream). A run removes its binary's old JUnit and
+//! CTRF files when it starts and writes new ones when it ends; the event
+//! stream is rewritten from its first line. So, for the files of one binary
+//! in one directory:
+//!
+//! - a CTRF report that says `completed: false` is from a run that was
+//!   stopped;
+//! - a CTRF report whose run id differs from the event stream's is older
+//!   than the binary's last run (that run was killed before it could write,
+//!   or ran under nextest, which leaves a marker line in the stream);
+//! - a JUnit file whose run id differs from the CTRF report's disagrees
+//!   with it (one of them was copied in or edited by hand).
+//!
+//! `leanvibe-report gate` and `merge` refuse such reports with the reason.
+//! A CTRF report without our run data (another tool wrote it) is taken as
+//! it is: there is nothing to check it against.
+
+use super::ctrf::CtrfReport;
+use std::path::{Path, PathBuf};
+
+/// Why a report cannot stand for its binary's current run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IdentityError {
+    /// The report has our run data but no run id: an older leanvibe-test
+    /// wrote it.
+    #[error("{}: no run id (written by an older leanvibe-test); run the suite again", path.display())]
+    NoRunId {
+        /// The CTRF report.
+        path: PathBuf,
+    },
+    /// The run was stopped before every test ran.
+    #[error("{}: the run did not complete ({reason}; {not_run} test(s) did not run)", path.display())]
+    Incomplete {
+        /// The CTRF report.
+        path: PathBuf,
+        /// Why it stopped.
+        reason: String,
+        /// Tests that never started.
+        not_run: u64,
+    },
+    /// A later run of the same binary exists (its event stream says so).
+    #[error("{}: stale: it is from run {report_run}, but the binary's last run is {latest_run}{}", path.display(), describe_latest(latest_runner.as_deref()))]
+    Superseded {
+        /// The CTRF report.
+        path: PathBuf,
+        /// Its run id.
+        report_run: String,
+        /// The latest run's id, from the event stream.
+        latest_run: String,
+        /// `nextest` when that run was a `cargo nextest run`.
+        latest_runner: Option<String>,
+    },
+    /// The JUnit file beside the report is from another run.
+    #[error("{}: its run id {junit_run} disagrees with {} (run {report_run})", junit.display(), path.display())]
+    Disagree {
+        /// The CTRF report.
+        path: PathBuf,
+        /// Its run id.
+        report_run: String,
+        /// The JUnit file.
+        junit: PathBuf,
+        /// The JUnit file's run id (empty if it has none).
+        junit_run: String,
+    },
+}
+
+fn describe_latest(runner: Option<&str>) -> String {
+    match runner {
+        Some("nextest") => {
+            " (a `cargo nextest run`, which writes no leanvibe reports: use nextest's JUnit, or run the suite with `cargo test`)".to_string()
+        }
+        _ => " (it did not finish, so it wrote no report)".to_string(),
+    }
+}
+
+/// The event stream and JUnit file that belong beside `ctrf`
+/// (`suite.ctrf.json` → `suite.events.jsonl`, `suite.junit.xml`), if it
+/// has the standard name.
+fn siblings(ctrf: &Path) -> Option<(PathBuf, PathBuf)> {
+    let name = ctrf.file_name()?.to_str()?;
+    let stem = name.strip_suffix(".ctrf.json")?;
+    Some((
+        ctrf.with_file_name(format!("{stem}.events.jsonl")),
+        ctrf.with_file_name(format!("{stem}.junit.xml")),
+    ))
+}
+
+/// Checks that `report` (read from `path`) is complete and current, and
+/// agrees with the files beside it.
+///
+/// ```
+/// use leanvibe_test::report::{ctrf::CtrfReport, identity};
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("suite.ctrf.json");
+/// let report: CtrfReport = serde_json::from_str(r#"{"reportFormat":"CTRF","specVersion":"0.0.0",
+///   "results":{"tool":{"name":"leanvibe-test"},"summary":{"tests":0,"passed":0,"failed":0,
+///   "skipped":0,"pending":0,"other":0,"start":0,"stop":0},"tests":[]},
+///   "extra":{"leanvibe":{"schema":1,"runId":"r1","completed":false,"notRun":3,
+///   "stopReason":"interrupted by SIGTERM","binary":"suite","filteredOut":0}}}"#).unwrap();
+/// let refused = identity::verify(&path, &report).unwrap_err();
+/// assert!(refused.to_string().ends_with("the run did not complete (interrupted by SIGTERM; 3 test(s) did not run)"));
+/// ```
+pub fn verify(path: &Path, report: &CtrfReport) -> Result<(), IdentityError> {
+    let Some(run) = report.run_extra() else {
+        return Ok(());
+    };
+    if run.run_id.is_empty() {
+        return Err(IdentityError::NoRunId {
+            path: path.to_path_buf(),
+        });
+    }
+    if !run.completed {
+        return Err(IdentityError::Incomplete {
+            path: path.to_path_buf(),
+            reason: run
+                .stop_reason
+                .unwrap_or_else(|| "no reason recorded".into()),
+            not_run: run.not_run,
+        });
+    }
+    let Some((events, junit)) = siblings(path) else {
+        return Ok(());
+    };
+    if let Some(latest) = latest_run(&events)
+        && latest.run_id != run.run_id
+    {
+        return Err(IdentityError::Superseded {
+            path: path.to_path_buf(),
+            report_run: run.run_id,
+            latest_run: latest.run_id,
+            latest_runner: latest.runner,
+        });
+    }
+    if let Ok(xml) = std::fs::read(&junit) {
+        let junit_run = junit_run_id(&xml).unwrap_or_default();
+        if junit_run != run.run_id {
+            return Err(IdentityError::Disagree {
+                path: path.to_path_buf(),
+                report_run: run.run_id,
+                junit,
+                junit_run,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The start of a binary's latest run, read from its event stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LatestRun {
+    /// Its run id.
+    pub run_id: String,
+    /// `nextest` for a `cargo nextest run`.
+    pub runner: Option<String>,
+    /// The stream's last line is the suite's end: the run finished.
+    pub finished: bool,
+}
+
+/// Reads the first and last lines of an event stream. `None` when there is
+/// no stream, or its first line is not a `suite started` line with a run id.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("suite.events.jsonl");
+/// std::fs::write(&path, "{\"type\":\"suite\",\"event\":\"started\",\"run_id\":\"r2\"}\n").unwrap();
+/// let latest = leanvibe_test::report::identity::latest_run(&path).unwrap();
+/// assert_eq!((latest.run_id.as_str(), latest.finished), ("r2", false));
+/// ```
+pub fn latest_run(events: &Path) -> Option<LatestRun> {
+    let text = std::fs::read_to_string(events).ok()?;
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let first: serde_json::Value = serde_json::from_str(lines.next()?).ok()?;
+    if first["type"] != "suite" || first["event"] != "started" {
+        return None;
+    }
+    let finished = lines
+        .next_back()
+        .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .is_some_and(|last| last["type"] == "suite" && last["event"] != "started");
+    Some(LatestRun {
+        run_id: first["run_id"].as_str()?.to_string(),
+        runner: first["runner"].as_str().map(str::to_string),
+        finished,
+    })
+}
+
+/// The `leanvibe.run_id` property of a JUnit file we wrote.
+fn junit_run_id(xml: &[u8]) -> Option<String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf).ok()? {
+            Event::Eof => return None,
+            Event::Empty(e) | Event::Start(e) if e.name().as_ref() == b"property" => {
+                let mut name = None;
+                let mut value = None;
+                for attr in e.attributes().flatten() {
+                    let text = attr
+                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .ok()?
+                        .into_owned();
+                    match attr.key.as_ref() {
+                        b"name" => name = Some(text),
+                        b"value" => value = Some(text),
+                        _ => {}
+                    }
+                }
+                if name.as_deref() == Some("leanvibe.run_id") {
+                    return value;
+                }
+            }
+            _ => {}
+        }
+        buf.clear();
+    }
+}
+
+/// For a directory of reports: event streams of binaries whose latest run
+/// left no CTRF report, with a one-line reason each. A binary run with
+/// `--no-report` writes no stream and is not listed.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("suite.events.jsonl"),
+///     "{\"type\":\"suite\",\"event\":\"started\",\"run_id\":\"r3\"}\n").unwrap();
+/// let missing = leanvibe_test::report::identity::runs_without_report(dir.path()).unwrap();
+/// assert_eq!(missing.len(), 1);
+/// assert!(missing[0].contains("suite.events.jsonl: the last run (r3) did not finish"));
+/// ```
+pub fn runs_without_report(dir: &Path) -> std::io::Result<Vec<String>> {
+    let mut found = Vec::new();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for events in entries {
+        let Some(stem) = events
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".events.jsonl"))
+        else {
+            continue;
+        };
+        if events.with_file_name(format!("{stem}.ctrf.json")).exists() {
+            continue;
+        }
+        let Some(latest) = latest_run(&events) else {
+            continue;
+        };
+        let why = match latest.runner.as_deref() {
+            Some("nextest") => format!(
+                "the last run ({}) was a `cargo nextest run`, which writes no leanvibe reports (use nextest's JUnit, or run the suite with `cargo test`)",
+                latest.run_id
+            ),
+            _ if latest.finished => format!(
+                "the last run ({}) finished but its CTRF report is missing",
+                latest.run_id
+            ),
+            _ => format!(
+                "the last run ({}) did not finish (killed?), so it wrote no report",
+                latest.run_id
+            ),
+        };
+        found.push(format!("{}: {why}", events.display()));
+    }
+    Ok(found)
+}
