@@ -14,6 +14,8 @@ use clap::{Parser, ValueEnum};
 #[derive(Debug, Clone, Default, Parser)]
 #[command(
     about = "A leanvibe-test harness: runs the #[plugin_test] tests of this binary.",
+    // Without this, clap shows this type's doc comment, example and all.
+    long_about = None,
     disable_version_flag = true
 )]
 pub struct Args {
@@ -205,8 +207,14 @@ fn one_line(rendered: &str) -> String {
         .next()
         .unwrap_or("error: invalid arguments")
         .to_string();
+    // clap suggests `-- --flag` for an unknown flag, but these arguments
+    // already come after cargo's `--`: a user who typed a flag we do not
+    // have needs the list of flags, not a second `--`.
     match lines.find(|l| l.starts_with("tip:")) {
-        Some(tip) => format!("{first}; {tip}"),
-        None => first,
+        Some(tip) if !tip.starts_with("tip: to pass") => format!("{first}; {tip}"),
+        _ if first.starts_with("error: unexpected argument") => {
+            format!("{first}; see --help for the options")
+        }
+        _ => first,
     }
 }

@@ -243,7 +243,7 @@ fn default_timeout(profile: Option<u64>) -> Result<Duration, String> {
 }
 
 /// `suite` for `target/debug/deps/suite-0123abcd`: the test target's name.
-fn binary_name() -> String {
+pub(crate) fn binary_name() -> String {
     let exe = std::env::current_exe().ok();
     let stem = exe
         .as_deref()

@@ -15,7 +15,7 @@
 //! harness = false
 //! ```
 //!
-//! ```no_run
+//! ```no_run,standalone_crate
 //! // tests/suite.rs
 //! use leanvibe_test::prelude::*;
 //!
@@ -224,8 +224,10 @@ pub use leanvibe_test_macros::plugin_test;
 ///
 /// - no fixture of that name in scope: "cannot find type `db` in this scope"
 ///   (the attribute emits a hidden type of the fixture's name beside the
-///   function), and "expected type, found function `db`" if `db` is a plain
-///   function without `#[fixture]`;
+///   function); for a misspelling, rustc points at the `#[fixture]` with the
+///   nearest name ("similarly named struct `database` defined here") and
+///   suggests the fix. "expected type, found function `db`" if `db` is a
+///   plain function without `#[fixture]`;
 /// - a parameter type the fixture does not provide: "fixture `db` does not
 ///   provide a `T`";
 /// - a per-test async fixture in a sync test: "fixture `client` is async, so
@@ -427,7 +429,7 @@ pub mod prelude {
 /// It also installs [`budget::TrackingAllocator`] as the global allocator,
 /// which `max_mb` / `max_kb` budgets need:
 ///
-/// ```no_run
+/// ```no_run,standalone_crate
 /// leanvibe_test::main!();
 /// ```
 ///
@@ -435,14 +437,14 @@ pub mod prelude {
 /// allocator wraps it. For a unit struct (as most allocator crates export),
 /// give its path:
 ///
-/// ```no_run
+/// ```no_run,standalone_crate
 /// # mod my_alloc { pub use std::alloc::System as Jemalloc; }
 /// leanvibe_test::main!(allocator = my_alloc::Jemalloc);
 /// ```
 ///
 /// For anything else, give the type and a constant expression building it:
 ///
-/// ```no_run
+/// ```no_run,standalone_crate
 /// use std::alloc::{GlobalAlloc, Layout, System};
 ///
 /// struct Logged { inner: System }
@@ -453,6 +455,12 @@ pub mod prelude {
 ///
 /// leanvibe_test::main!(allocator: Logged = Logged { inner: System });
 /// ```
+///
+/// If the target's `[[test]]` table lacks `harness = false`, Cargo builds it
+/// with libtest instead, which would run none of the `#[plugin_test]`s and
+/// report `ok`; `main!` adds one libtest test,
+/// `leanvibe_test_needs_harness_false`, that fails in that case with the
+/// `Cargo.toml` lines to add.
 ///
 /// A target with its own `#[global_allocator]` cannot use `main!`; it can
 /// wrap that allocator in a [`budget::TrackingAllocator`] itself and call
@@ -478,8 +486,19 @@ macro_rules! main {
         #[global_allocator]
         static __LEANVIBE_TEST_ALLOCATOR: $ty = $init;
 
+        // Unused only when libtest's harness builds this target: then the
+        // test below tells the user.
+        #[allow(dead_code)]
         fn main() {
             $crate::__private::harness_main()
+        }
+
+        // Compiled only when Cargo builds this target with libtest's harness
+        // (`harness = false` is missing): none of its `#[plugin_test]`s would
+        // run and libtest would say `ok`, so this fails, saying what to add.
+        #[test]
+        fn leanvibe_test_needs_harness_false() {
+            $crate::__private::harness_false_missing()
         }
     };
 }

@@ -142,6 +142,17 @@ pub fn fail_with(failure: crate::record::Failure) -> ! {
     std::panic::resume_unwind(Box::new(KindedFailure { failure }))
 }
 
+/// The libtest test `main!()` adds: fails, saying that this target needs
+/// `harness = false`.
+pub fn harness_false_missing() -> ! {
+    let target = crate::harness::binary_name();
+    panic!(
+        "this test target uses `leanvibe_test::main!()`, but Cargo built it with libtest's \
+         harness, so none of its #[plugin_test] tests ran. Add `harness = false` to its \
+         target in Cargo.toml:\n\n[[test]]\nname = \"{target}\"\nharness = false\n"
+    )
+}
+
 /// The body of `leanvibe_test::main!()`: runs the harness and exits with its code.
 pub fn harness_main() -> ! {
     crate::harness::run().exit()

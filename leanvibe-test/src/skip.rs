@@ -14,7 +14,7 @@ pub(crate) struct Skipped {
 /// Ends the running test as skipped, with `reason`. Fixtures and values
 /// already built are dropped as on any early exit.
 ///
-/// ```no_run
+/// ```no_run,standalone_crate
 /// use leanvibe_test::prelude::*;
 ///
 /// #[plugin_test]
@@ -48,7 +48,7 @@ pub const REQUIRE_PREREQUISITES_ENV: &str = "LEANVIBE_TEST_REQUIRE_SERVICES";
 /// [`REQUIRE_PREREQUISITES_ENV`] set, the test fails instead, saying what
 /// is missing.
 ///
-/// ```no_run
+/// ```no_run,standalone_crate
 /// use leanvibe_test::prelude::*;
 ///
 /// #[plugin_test]

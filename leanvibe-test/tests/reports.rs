@@ -1,6 +1,11 @@
 //! Drives the report sinks with synthetic records through the `Event` API and
 //! checks the files against the JUnit XSD and the CTRF schema, with hostile
 //! output in every place a test can put text.
+//!
+//! Under this crate's own harness: the schemas (`../shared/reference`
+//! beside the checkout, or `$LEANVIBE_REFERENCE_DIR`) and `xmllint` are
+//! prerequisites, so a test whose own checks passed but could not validate
+//! against them is reported as skipped with the reason (a failure in CI).
 
 use leanvibe_test::record::{Failure, FailureKind, Measurements, Outcome, Status, TestRecord};
 use leanvibe_test::registry::Budget;
@@ -11,8 +16,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::SystemTime;
 
-const XSD: &str = "/work/shared/reference/schemas/jenkins-xunit-junit-10.xsd";
-const CTRF_SCHEMA: &str = "/work/shared/reference/schemas/ctrf.schema.json";
 const AWS_KEY: &str = "AKIAIOSFODNN7EXAMPLE";
 const GH_TOKEN: &str = "ghp_R2d2C3poLuke0Leia1Han2Solo3Chewie4Yo";
 
@@ -196,41 +199,32 @@ fn parse_junit(path: &Path) -> (usize, usize, usize, usize) {
     counts
 }
 
-/// Validates with xmllint against the Jenkins XSD, when both are present.
-fn xmllint(path: &Path) {
-    if !Path::new(XSD).exists() {
-        println!("skip: XSD not found at {XSD}");
-        return;
+/// A reference schema: `$LEANVIBE_REFERENCE_DIR/schemas/NAME`, else
+/// `../shared/reference/schemas/NAME` beside the checkout.
+fn schema(name: &str) -> PathBuf {
+    let reference = std::env::var_os("LEANVIBE_REFERENCE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference"));
+    let path = reference.join("schemas").join(name);
+    if !path.is_file() {
+        leanvibe_test::prerequisite_missing(format!(
+            "other checks passed, but the reference schema {} is absent (put shared/ beside the checkout, or set LEANVIBE_REFERENCE_DIR)",
+            path.display()
+        ));
     }
-    let output = match Command::new("xmllint")
-        .args(["--noout", "--schema", XSD])
-        .arg(path)
-        .output()
-    {
-        Ok(output) => output,
-        Err(e) => {
-            println!("skip: xmllint not runnable ({e}); install libxml2-utils to validate");
-            return;
-        }
-    };
-    assert!(
-        output.status.success(),
-        "xmllint rejects {}: {}",
-        path.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    path
 }
 
-/// Validates with the `jsonschema` crate against the CTRF schema.
-fn validate_ctrf(path: &Path) -> serde_json::Value {
-    let instance: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    let Ok(schema) = std::fs::read(CTRF_SCHEMA) else {
-        println!("skip: CTRF schema not found at {CTRF_SCHEMA}");
-        return instance;
-    };
-    let schema: serde_json::Value = serde_json::from_slice(&schema).unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
+/// Validates a JUnit file with xmllint against the Jenkins XSD and a CTRF
+/// file with the `jsonschema` crate against the CTRF schema. Called last in
+/// a test: a missing prerequisite skips what the test checked before it.
+fn validate_against_schemas(junit: &Path, ctrf: &Path) {
+    let xsd = schema("jenkins-xunit-junit-10.xsd");
+    let ctrf_schema = schema("ctrf.schema.json");
+    let instance = read_json(ctrf);
+    let ctrf_schema: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ctrf_schema).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&ctrf_schema).unwrap();
     let errors: Vec<String> = validator
         .iter_errors(&instance)
         .map(|e| format!("{} at {}", e, e.instance_path()))
@@ -238,10 +232,30 @@ fn validate_ctrf(path: &Path) -> serde_json::Value {
     assert!(
         errors.is_empty(),
         "{} is not valid CTRF:\n{}",
-        path.display(),
+        ctrf.display(),
         errors.join("\n")
     );
-    instance
+    let output = match Command::new("xmllint")
+        .args(["--noout", "--schema"])
+        .arg(&xsd)
+        .arg(junit)
+        .output()
+    {
+        Ok(output) => output,
+        Err(e) => leanvibe_test::prerequisite_missing(format!(
+            "other checks passed, but xmllint cannot run ({e}): install libxml2-utils"
+        )),
+    };
+    assert!(
+        output.status.success(),
+        "xmllint rejects {}: {}",
+        junit.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
 fn assert_no_secrets(path: &Path) {
@@ -262,7 +276,7 @@ fn assert_no_secrets(path: &Path) {
     );
 }
 
-#[test]
+#[leanvibe_test::plugin_test]
 fn hostile_output_gives_valid_redacted_reports() {
     let dir = tempfile::tempdir().unwrap();
     let records = hostile_records();
@@ -271,12 +285,14 @@ fn hostile_output_gives_valid_redacted_reports() {
 
     let (cases, failures, errors, skipped) = parse_junit(&paths.junit);
     assert_eq!(cases, records.len());
-    assert_eq!(errors, 5, "crash, timeout, setup, harness, interrupted are <error>");
+    assert_eq!(
+        errors, 5,
+        "crash, timeout, setup, harness, interrupted are <error>"
+    );
     assert_eq!(failures, ALL_KINDS.len() - 5);
     assert_eq!(skipped, 1);
-    xmllint(&paths.junit);
 
-    let ctrf = validate_ctrf(&paths.ctrf);
+    let ctrf = read_json(&paths.ctrf);
     let summary = &ctrf["results"]["summary"];
     assert_eq!(summary["tests"], records.len());
     assert_eq!(summary["failed"], ALL_KINDS.len());
@@ -331,9 +347,10 @@ fn hostile_output_gives_valid_redacted_reports() {
     for line in std::fs::read_to_string(&paths.events).unwrap().lines() {
         serde_json::from_str::<serde_json::Value>(line).unwrap();
     }
+    validate_against_schemas(&paths.junit, &paths.ctrf);
 }
 
-#[test]
+#[leanvibe_test::plugin_test]
 fn no_redact_keeps_secrets_but_still_sanitises() {
     let dir = tempfile::tempdir().unwrap();
     let records = vec![record(
@@ -351,11 +368,10 @@ fn no_redact_keeps_secrets_but_still_sanitises() {
     assert!(xml.contains(AWS_KEY));
     assert!(xml.contains("\\x07"));
     parse_junit(&paths.junit);
-    xmllint(&paths.junit);
-    validate_ctrf(&paths.ctrf);
+    validate_against_schemas(&paths.junit, &paths.ctrf);
 }
 
-#[test]
+#[leanvibe_test::plugin_test]
 fn killed_run_leaves_a_readable_event_stream() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("suite.events.jsonl");
@@ -417,7 +433,7 @@ fn names(report: &CtrfReport) -> Vec<String> {
     names
 }
 
-#[test]
+#[leanvibe_test::plugin_test]
 fn shards_merge_into_the_unsharded_run() {
     let root = tempfile::tempdir().unwrap();
     let records = hostile_records();
@@ -469,14 +485,13 @@ fn shards_merge_into_the_unsharded_run() {
     );
     assert!(String::from_utf8_lossy(&status.stdout).starts_with("reports: "));
     let junit_path = out.join("suite.junit.xml");
-    let ctrf = validate_ctrf(&out.join("suite.ctrf.json"));
+    let ctrf = read_json(&out.join("suite.ctrf.json"));
     assert_eq!(ctrf["results"]["summary"]["tests"], records.len());
     let (cases, failures, errors, skipped) = parse_junit(&junit_path);
     assert_eq!(
         (cases, failures + errors, skipped),
         (records.len(), ALL_KINDS.len(), 1)
     );
-    xmllint(&junit_path);
     let xml = std::fs::read_to_string(&junit_path).unwrap();
     assert!(xml.contains(r#"<property name="leanvibe.merged_from" value="hash:1/2,hash:2/2"/>"#));
 
@@ -484,6 +499,7 @@ fn shards_merge_into_the_unsharded_run() {
     let mut direct = Vec::new();
     junit::render(&merged, &mut direct).unwrap();
     assert_eq!(parse_counts(&direct), (cases, failures, errors, skipped));
+    validate_against_schemas(&junit_path, &out.join("suite.ctrf.json"));
 }
 
 fn parse_counts(xml: &[u8]) -> (usize, usize, usize, usize) {
@@ -492,7 +508,7 @@ fn parse_counts(xml: &[u8]) -> (usize, usize, usize, usize) {
     parse_junit(file.path())
 }
 
-#[test]
+#[leanvibe_test::plugin_test]
 fn overlapping_shards_are_refused() {
     let root = tempfile::tempdir().unwrap();
     let records = hostile_records();
@@ -525,7 +541,7 @@ fn overlapping_shards_are_refused() {
     assert!(!root.path().join("out.json").exists());
 }
 
-#[test]
+#[leanvibe_test::plugin_test]
 fn missing_shard_is_named() {
     let root = tempfile::tempdir().unwrap();
     let records = hostile_records();
@@ -559,3 +575,5 @@ fn missing_shard_is_named() {
         "{mixed}"
     );
 }
+
+leanvibe_test::main!();

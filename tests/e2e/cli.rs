@@ -25,6 +25,27 @@ fn bad_arguments_are_one_line_errors_with_exit_101() {
         );
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
+    // The arguments already come after cargo's `--`: no advice to add one.
+    let run = run(&fixture_bin("select"), &["--bogus"], &[]);
+    assert_eq!(
+        run.stderr.trim_end(),
+        "error: unexpected argument '--bogus' found; see --help for the options"
+    );
+}
+
+#[test]
+fn help_is_the_options_not_the_source_docs() {
+    let run = run(&fixture_bin("select"), &["--help"], &[]);
+    assert_eq!(run.code, Some(0));
+    assert!(
+        run.stdout.starts_with(
+            "A leanvibe-test harness: runs the #[plugin_test] tests of this binary.\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("```"), "{}", run.stdout);
+    assert!(run.stdout.contains("--test-threads <N>"), "{}", run.stdout);
 }
 
 #[test]
@@ -80,5 +101,23 @@ fn terse_format_prints_one_character_per_test() {
         3,
         "{}",
         run.stdout
+    );
+}
+
+#[test]
+fn a_forgotten_harness_false_fails_and_says_what_to_add() {
+    let ran = run(&fixture_bin("forgot_harness"), &[], &[]);
+    assert_eq!(ran.code, Some(101), "{}", ran.stdout);
+    assert!(
+        ran.stdout
+            .contains("test leanvibe_test_needs_harness_false ... FAILED"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout
+            .contains("[[test]]\nname = \"forgot_harness\"\nharness = false"),
+        "{}",
+        ran.stdout
     );
 }

@@ -2,7 +2,7 @@
 //! ANSI codes, control characters, U+FFFE, invalid UTF-8, `]]>`, 5 MiB of text
 //! and credentials, and fail by panic, crash, timeout and budget.
 
-use leanvibe_test_e2e::{Run, fixture_bin, run, workspace_root};
+use leanvibe_test_e2e::{Run, fixture_bin, run};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -208,51 +208,6 @@ fn secrets_appear_in_no_report_file_nor_on_the_console() {
             !hostile.run.stdout.contains(secret),
             "{secret} leaked onto the console"
         );
-    }
-}
-
-#[test]
-fn reports_validate_against_the_reference_schemas() {
-    let schemas = workspace_root().join("../shared/reference/schemas");
-    if !schemas.is_dir() {
-        eprintln!("skipped: {} is absent (CI has it)", schemas.display());
-        return;
-    }
-    let hostile = hostile_run();
-    match Command::new("xmllint")
-        .arg("--noout")
-        .arg("--schema")
-        .arg(schemas.join("jenkins-xunit-junit-10.xsd"))
-        .arg(hostile.file("junit.xml"))
-        .output()
-    {
-        Ok(out) => assert!(
-            out.status.success(),
-            "xmllint: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ),
-        Err(_) => {
-            eprintln!("skipped the XSD check: xmllint is not installed (Debian libxml2-utils)")
-        }
-    }
-    let script = "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))";
-    match Command::new("python3")
-        .args(["-c", script])
-        .arg(schemas.join("ctrf.schema.json"))
-        .arg(hostile.file("ctrf.json"))
-        .output()
-    {
-        Ok(out) if out.status.success() => {}
-        Ok(out)
-            if String::from_utf8_lossy(&out.stderr).contains("No module named 'jsonschema'") =>
-        {
-            eprintln!("skipped the CTRF schema check: python3 has no jsonschema module");
-        }
-        Ok(out) => panic!(
-            "CTRF schema validation failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ),
-        Err(_) => eprintln!("skipped the CTRF schema check: python3 is not installed"),
     }
 }
 

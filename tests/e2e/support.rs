@@ -32,6 +32,7 @@ pub const FIXTURE_TARGETS: &[&str] = &[
     "model",
     "interrupted",
     "flood",
+    "forgot_harness",
 ];
 
 /// The workspace root.
@@ -40,6 +41,16 @@ pub fn workspace_root() -> PathBuf {
         .parent()
         .expect("tests/ sits in the workspace root")
         .to_path_buf()
+}
+
+/// The reference data the project is checked against (the Jenkins JUnit XSD
+/// and the CTRF JSON schema, under `schemas/`): `$LEANVIBE_REFERENCE_DIR`
+/// if set, else `../shared/reference` beside the checkout. It is others'
+/// work, read from there and never copied into the project.
+pub fn reference_dir() -> PathBuf {
+    std::env::var_os("LEANVIBE_REFERENCE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("../shared/reference"))
 }
 
 /// The `cargo` running this test (cargo sets `CARGO`), else the one on PATH.

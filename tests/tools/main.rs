@@ -5,5 +5,6 @@
 //! `leanvibe_test::prerequisite_missing`.
 
 mod nextest;
+mod schemas;
 
 leanvibe_test::main!();

@@ -22,8 +22,13 @@ fn require_nextest() {
     }
 }
 
+/// Runs `cargo nextest run --workspace ARGS`. Reports go to a directory of
+/// the run's own (or where `env` says): never the workspace's
+/// `target/leanvibe`, whose files other tests and CI read.
 fn nextest(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let own_dir = tempfile::tempdir().expect("a temporary directory");
     let mut command = Command::new(cargo());
+    command.env("LEANVIBE_REPORT_DIR", own_dir.path());
     command
         .current_dir(workspace_root())
         .args([

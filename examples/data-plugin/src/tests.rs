@@ -1,9 +1,10 @@
-//! The plugin driven through `PluginHarness`, against a mocked HTTP API
-//! (wiremock, real HTTP on loopback) and a real Redis (`ServiceFixture`).
+//! The plugin driven through `PluginHarness` under libtest, against a mocked
+//! HTTP API (wiremock, real HTTP on loopback). The tests that need a real
+//! Redis are in `tests/suite.rs` (`cache::*`): under leanvibe-test's harness
+//! a missing `redis-server` is reported as skipped, which libtest cannot say.
 
 use super::*;
 use leanvibe_test::plugin::{HarnessError, PluginHarness};
-use leanvibe_test::service::{self, ServiceFixture};
 use serde_json::json;
 use std::time::Duration;
 use wiremock::matchers::{header, method, path};
@@ -212,109 +213,4 @@ async fn fetch_reports_refused_connections_and_bad_bodies() {
     harness
         .expect_error(fetch("//evil.example/"), ErrorCode::InvalidParameter)
         .await;
-}
-
-fn cache_get(key: &str) -> Task {
-    Task::new("g", "cache")
-        .param("operation", "get")
-        .param("key", key)
-}
-
-fn cache_set(key: &str, value: Value) -> Task {
-    Task::new("s", "cache")
-        .param("operation", "set")
-        .param("key", key)
-        .param("value", value)
-}
-
-#[tokio::test]
-async fn cache_round_trips_json_through_real_redis() {
-    let redis = service::require!(ServiceFixture::redis());
-    let mut harness = start(config().param("redis_url", redis.url("redis"))).await;
-    let stored = harness
-        .expect_success(cache_set("user:1", json!({"name": "Ann", "n": [1, 2]})))
-        .await;
-    assert_eq!(stored.data, json!({"key": "user:1", "stored": true}));
-    let got = harness.expect_success(cache_get("user:1")).await;
-    assert_eq!(
-        got.data,
-        json!({"key": "user:1", "found": true, "value": {"name": "Ann", "n": [1, 2]}})
-    );
-    let missing = harness.expect_success(cache_get("user:2")).await;
-    assert_eq!(missing.data["found"], false);
-
-    harness
-        .expect_success(cache_set("temp", json!(1)).param("ttl_seconds", 60))
-        .await;
-    harness
-        .expect_error(
-            cache_set("temp", json!(1)).param("ttl_seconds", 0),
-            ErrorCode::InvalidParameter,
-        )
-        .await;
-    harness
-        .expect_error(
-            cache_get("k").param("operation", "drop"),
-            ErrorCode::InvalidParameter,
-        )
-        .await;
-    harness
-        .expect_error(
-            Task::new("s", "cache")
-                .param("operation", "set")
-                .param("key", "k"),
-            ErrorCode::MissingParameter,
-        )
-        .await;
-    harness.cleanup().await.unwrap();
-}
-
-#[tokio::test]
-async fn instances_do_not_share_cache_entries() {
-    let redis = service::require!(ServiceFixture::redis());
-    let url = redis.url("redis");
-    let a = start(
-        config()
-            .param("redis_url", url.as_str())
-            .param("cache_namespace", "a"),
-    )
-    .await;
-    let b = start(
-        config()
-            .param("redis_url", url.as_str())
-            .param("cache_namespace", "b"),
-    )
-    .await;
-    a.expect_success(cache_set("shared-name", json!("from a")))
-        .await;
-    let seen_by_b = b.expect_success(cache_get("shared-name")).await;
-    assert_eq!(seen_by_b.data["found"], false);
-}
-
-#[tokio::test]
-async fn redis_failures_are_database_errors() {
-    let redis = service::require!(ServiceFixture::redis());
-    let harness = start(
-        config()
-            .param("redis_url", redis.url("redis"))
-            .param("fetch_timeout_ms", 2000),
-    )
-    .await;
-    redis.stop().unwrap();
-    let result = harness
-        .expect_error(cache_get("k"), ErrorCode::DatabaseError)
-        .await;
-    assert!(result.error.unwrap().contains("Redis GET failed"));
-
-    // Nothing listens on the port any more: initialize itself fails.
-    let err = PluginHarness::start(
-        DataPlugin::new,
-        config().param("redis_url", "redis://127.0.0.1:1/"),
-    )
-    .await
-    .unwrap_err();
-    let HarnessError::Initialize { source, .. } = &err else {
-        panic!("unexpected {err}");
-    };
-    assert_eq!(source.code, ErrorCode::DatabaseError);
 }

@@ -26,12 +26,24 @@ fn process(id: &str, items: Value) -> Task {
     Task::new(id, "process_data").param("input_data", items)
 }
 
-/// The SDK's standard checks, registered as `conformance::*` tests.
+/// The SDK's standard checks, registered as `conformance::*` tests. The
+/// `task_timeout` check needs a task that overruns: a `fetch` from an API
+/// that accepts the connection and never answers, under a 300 ms limit.
 fn conformance() -> Conformance {
-    Conformance::new(DataPlugin::new, PluginConfig::new("data-plugin", "1.0.0")).task(process(
-        "conformance",
-        json!([{"name": "  Widget ", "value": 2.5}, {"name": "<b>gadget</b>", "value": 4}]),
-    ))
+    // The kernel completes connections to a listening socket nobody
+    // accepts on; kept open for the test's life.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let api = format!("http://{}", silent.local_addr().expect("its address"));
+    std::mem::forget(silent);
+    let config = PluginConfig::new("data-plugin", "1.0.0")
+        .param("api_base_url", api)
+        .param("fetch_timeout_ms", 300);
+    Conformance::new(DataPlugin::new, config)
+        .task(process(
+            "conformance",
+            json!([{"name": "  Widget ", "value": 2.5}, {"name": "<b>gadget</b>", "value": 4}]),
+        ))
+        .timeout_task(Task::new("slow", "fetch").param("path", "/never-answers"))
 }
 
 leanvibe_test::conformance!(conformance());
@@ -169,8 +181,8 @@ mod fetch {
 
 /// The `cache` task against a real Redis, started per worker on a free
 /// loopback port. Skipped (reported as skipped) where `redis-server` is not
-/// installed; CI installs it and sets LEANVIBE_TEST_REQUIRE_SERVICES=1, so
-/// there a missing server fails instead.
+/// installed; in CI (`CI=true`), which installs it, a missing server fails
+/// instead.
 mod cache {
     use super::*;
     use leanvibe_test::service::{self, ServiceFixture};
@@ -203,6 +215,97 @@ mod cache {
             )
             .await?;
         assert_eq!(got.data["value"], json!([1, 2]));
+        Ok(())
+    }
+
+    fn cache_get(key: &str) -> Task {
+        Task::new("g", "cache")
+            .param("operation", "get")
+            .param("key", key)
+    }
+
+    fn cache_set(key: &str, value: Value) -> Task {
+        Task::new("s", "cache")
+            .param("operation", "set")
+            .param("key", key)
+            .param("value", value)
+    }
+
+    /// Absent keys, expiry, and requests the plugin must refuse with a code.
+    #[plugin_test(timeout_ms = 15000, tags = ["integration"])]
+    async fn validates_cache_requests(
+        redis: &ServiceFixture,
+        config: PluginConfig,
+    ) -> Result<(), HarnessError> {
+        let harness = PluginHarness::start(
+            DataPlugin::new,
+            config.param("redis_url", redis.url("redis")),
+        )
+        .await?;
+        let missing = harness.check_success(cache_get("never-set")).await?;
+        assert_eq!(missing.data["found"], false);
+        harness
+            .check_success(cache_set("temp", json!(1)).param("ttl_seconds", 60))
+            .await?;
+        harness
+            .check_error(
+                cache_set("temp", json!(1)).param("ttl_seconds", 0),
+                ErrorCode::InvalidParameter,
+            )
+            .await?;
+        harness
+            .check_error(
+                cache_get("k").param("operation", "drop"),
+                ErrorCode::InvalidParameter,
+            )
+            .await?;
+        harness
+            .check_error(
+                Task::new("s", "cache")
+                    .param("operation", "set")
+                    .param("key", "k"),
+                ErrorCode::MissingParameter,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// A server of its own, since the test stops it.
+    #[fixture]
+    fn own_redis() -> ServiceFixture {
+        service::require!(ServiceFixture::redis())
+    }
+
+    /// A Redis that goes away is a `DATABASE_ERROR`, for a task and for
+    /// `initialize`.
+    #[plugin_test(timeout_ms = 15000, tags = ["integration"])]
+    async fn redis_failures_are_database_errors(
+        own_redis: ServiceFixture,
+        config: PluginConfig,
+    ) -> Result<(), HarnessError> {
+        let harness = PluginHarness::start(
+            DataPlugin::new,
+            config
+                .clone()
+                .param("redis_url", own_redis.url("redis"))
+                .param("fetch_timeout_ms", 2000),
+        )
+        .await?;
+        own_redis.stop().expect("redis-server stops");
+        let result = harness
+            .check_error(cache_get("k"), ErrorCode::DatabaseError)
+            .await?;
+        assert!(result.error.unwrap().contains("Redis GET failed"));
+        let err = PluginHarness::start(
+            DataPlugin::new,
+            config.param("redis_url", "redis://127.0.0.1:1/"),
+        )
+        .await
+        .unwrap_err();
+        let HarnessError::Initialize { source, .. } = &err else {
+            panic!("unexpected {err}");
+        };
+        assert_eq!(source.code, ErrorCode::DatabaseError);
         Ok(())
     }
 

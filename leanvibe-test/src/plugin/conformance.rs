@@ -3,7 +3,7 @@
 //! (`conformance::lifecycle`, `conformance::invalid_task_type`, ...), and each
 //! fails with a message telling the plugin author what their plugin did wrong.
 //!
-//! ```no_run
+//! ```no_run,standalone_crate
 //! use leanvibe_test::plugin::conformance::Conformance;
 //! use leanvibe_test::prelude::*;
 //! use serde_json::json;
@@ -630,7 +630,7 @@ fn json(value: &impl serde::Serialize) -> String {
 /// per test where it is written (usually a function call). Each test runs on
 /// a multi-thread tokio runtime with two workers. Invoke it once per module.
 ///
-/// ```no_run
+/// ```no_run,standalone_crate
 /// # use leanvibe_test::plugin::conformance::Conformance;
 /// # use leanvibe_test::prelude::*;
 /// # struct P;

@@ -215,6 +215,19 @@ mod tests {
         }
     }
 
+    /// The README states the corpus size; it must stay true.
+    #[test]
+    fn the_readme_counts_the_corpus_right() {
+        let corpus: usize = Vector::ALL.iter().map(|v| entries(*v).len()).sum();
+        let generated = oversize().len();
+        let readme = include_str!("../../../README.md");
+        let claim = format!(
+            "{} vectors, {corpus} payloads from a\ncorpus with sources and licences in `leanvibe-test/corpus/`, plus {generated} oversize",
+            Vector::ALL.len()
+        );
+        assert!(readme.contains(&claim), "the README should say: {claim}");
+    }
+
     #[test]
     fn unescapes_control_characters() {
         assert_eq!(
