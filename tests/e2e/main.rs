@@ -10,6 +10,7 @@ mod budgets;
 mod cli;
 mod gate;
 mod lifecycle;
+mod migrate;
 mod outcomes;
 mod perf;
 mod plugins;
