@@ -71,6 +71,9 @@ fn run_args(args: &Args) -> i32 {
     if args.list {
         return list(&plan, args);
     }
+    // Signals are caught from here on: one that comes while the old
+    // reports are being replaced still ends the run in order.
+    runner::listen_for_interrupts();
     let manifest_dir = cases.first().map(|case| Path::new(case.manifest_dir));
     let settings = match settings(args, &plan, manifest_dir) {
         Ok(settings) => settings,
@@ -137,6 +140,17 @@ fn run_args(args: &Args) -> i32 {
     }
     let dispatch = Dispatch::new(reporters, plan.filtered_out, setup_errors);
     runner::run(&plan, &settings, info, dispatch)
+}
+
+/// Whether a debugger (or any tracer) is attached: `TracerPid` in
+/// `/proc/self/status` is not 0.
+fn being_debugged() -> bool {
+    std::fs::read_to_string("/proc/self/status").is_ok_and(|status| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("TracerPid:"))
+            .is_some_and(|pid| pid.trim() != "0")
+    })
 }
 
 /// Whether nextest started this process (it sets `NEXTEST=1` for tests).
@@ -221,8 +235,10 @@ fn settings(args: &Args, plan: &Plan, manifest_dir: Option<&Path>) -> Result<Run
         capture: !args.nocapture,
         // A single selected test still runs in a worker: a crash then
         // fails that test with its reason instead of taking the harness,
-        // its console summary and its reports down with it.
-        in_process: args.in_process || under_nextest(),
+        // its console summary and its reports down with it. Under a
+        // debugger (rust-analyzer's "Debug test") tests run here, where
+        // its breakpoints are: debuggers do not follow a fork by default.
+        in_process: args.in_process || under_nextest() || being_debugged(),
         default_timeout: default_timeout(profile.timeout_ms)?,
         profile,
         output_cap: ReportOptions::default().output_cap,

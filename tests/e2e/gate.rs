@@ -287,6 +287,29 @@ fn the_gate_refuses_unfinished_stale_and_disagreeing_reports() {
         ran.stderr
     );
 
+    // A later run killed before its first line reached the disk: an empty
+    // event stream still means the files beside it are not current.
+    std::fs::write(file("events.jsonl"), "").unwrap();
+    let ran = gate(&["gate", reports.to_str().unwrap(), "--allow-partial"]);
+    assert_eq!(ran.code, Some(1), "{}\n{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stderr
+            .contains("the binary's last run is one that stopped before it started"),
+        "{}",
+        ran.stderr
+    );
+    std::fs::remove_file(file("ctrf.json")).unwrap();
+    std::fs::remove_file(file("junit.xml")).unwrap();
+    let ran = gate(&["gate", reports.to_str().unwrap(), "--allow-partial"]);
+    assert!(
+        ran.stderr
+            .contains("interrupted.events.jsonl: the last run was stopped before it started"),
+        "{}",
+        ran.stderr
+    );
+    report(dir.path(), "reports", "interrupted", &whole_args, 0);
+    std::fs::write(file("junit.xml"), &good_junit).unwrap();
+
     // merge refuses the same files, with the same reason.
     let merged = dir.path().join("merged");
     let ran = gate(&[

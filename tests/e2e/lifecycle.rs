@@ -160,6 +160,32 @@ fn sigterm_mid_run_stops_every_process_and_writes_partial_reports() {
     assert!(left.is_empty(), "capture files left behind: {left:?}");
 }
 
+/// A second signal ends the harness at once, whatever the first was doing;
+/// the processes the running test started still go with it.
+#[test]
+fn a_second_signal_stops_at_once_and_leaves_no_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, worker, grandchild) = start_interrupted(dir.path(), &[]);
+    // SAFETY: signals to a child we started and have not reaped.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let output = child.wait_with_output().unwrap();
+    // Either the first signal's orderly stop finished first (143), or the
+    // second cut it short (130).
+    assert!(
+        matches!(output.status.code(), Some(130 | 143)),
+        "{:?}",
+        output.status
+    );
+    assert!(wait_gone(worker), "worker {worker} outlived the run");
+    assert!(
+        wait_gone(grandchild),
+        "the test's child {grandchild} outlived the run"
+    );
+}
+
 #[test]
 fn sigterm_in_process_still_writes_partial_reports() {
     let dir = tempfile::tempdir().unwrap();
@@ -235,4 +261,60 @@ fn a_gigabyte_of_output_costs_the_harness_a_bounded_amount_of_memory() {
         *stdout.last().unwrap(),
         format!("flood done after {} lines", 17772 * 1024)
     );
+}
+
+/// A worker lost when no new one can be started (here: its temporary
+/// directory is gone): the run goes on with the workers left, and with none
+/// left it stops, saying so, rather than failing tests that never ran.
+#[test]
+fn a_worker_that_cannot_be_replaced_ends_the_run_as_incomplete() {
+    for threads in ["1", "2"] {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir(&tmp).unwrap();
+        let reports = dir.path().join("reports");
+        let suite = "hang,pass,pass,pass,pass,pass,pass,pass,pass,pass";
+        let child = Command::new(fixture_bin("model"))
+            .args([
+                "--exact", "t00", "t01", "t02", "t03", "t04", "t05", "t06", "t07", "t08", "t09",
+            ])
+            .args(["--test-threads", threads, "--report-dir"])
+            .arg(&reports)
+            .env("LEANVIBE_MODEL_SUITE", suite)
+            .env("TMPDIR", &tmp)
+            .env("NO_COLOR", "1")
+            .env_remove("NEXTEST")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The workers are started; `t00` hangs for its 500 ms.
+        std::thread::sleep(Duration::from_millis(200));
+        std::fs::remove_dir(&tmp).unwrap();
+        let output = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let ctrf: Value = serde_json::from_slice(
+            &std::fs::read(reports.join("model.ctrf.json")).expect("a CTRF report"),
+        )
+        .unwrap();
+        let run = &ctrf["extra"]["leanvibe"];
+        assert_eq!(output.status.code(), Some(101), "{stdout}");
+        assert!(stdout.contains("test t00 ... FAILED"), "{stdout}");
+        if threads == "1" {
+            assert_eq!(run["completed"], false, "{run}");
+            assert_eq!(run["notRun"], 9, "{run}");
+            assert!(
+                run["stopReason"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("a worker could not be started"),
+                "{run}"
+            );
+            assert_eq!(ctrf["results"]["tests"].as_array().unwrap().len(), 1);
+        } else {
+            // The other worker ran the rest.
+            assert_eq!(run["completed"], true, "{run}");
+            assert_eq!(ctrf["results"]["summary"]["passed"], 9, "{stdout}");
+        }
+    }
 }

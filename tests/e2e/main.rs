@@ -6,6 +6,7 @@
 //! schema validators) are in `tests/tools/`, under this harness, where a
 //! missing tool is a visible skip (a failure in CI).
 
+mod adversary;
 mod budgets;
 mod cli;
 mod gate;

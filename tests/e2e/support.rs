@@ -33,6 +33,7 @@ pub const FIXTURE_TARGETS: &[&str] = &[
     "interrupted",
     "flood",
     "forgot_harness",
+    "adversary",
 ];
 
 /// The workspace root.

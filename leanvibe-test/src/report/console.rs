@@ -2,6 +2,7 @@
 //! the failures section with captured output, and libtest's summary line.
 //! A live progress line goes to stderr when it is a terminal.
 
+use super::stdio::{RawStderr, RawStdout};
 use super::{Event, Reporter, RunEnd, RunInfo, Summary};
 use crate::cli::Format;
 use crate::record::{FailureKind, Status, TestRecord};
@@ -41,7 +42,7 @@ pub struct Console {
     options: ConsoleOptions,
     /// Buffered: a line per test as a separate write is most of the console's
     /// cost in a large suite. Flushed when the runner waits and at the end.
-    out: io::BufWriter<io::Stdout>,
+    out: io::BufWriter<RawStdout>,
     total: usize,
     done: usize,
     failed_so_far: usize,
@@ -64,7 +65,7 @@ impl Console {
     pub fn new(options: ConsoleOptions) -> Console {
         Console {
             options,
-            out: io::BufWriter::with_capacity(64 * 1024, io::stdout()),
+            out: io::BufWriter::with_capacity(64 * 1024, RawStdout),
             total: 0,
             done: 0,
             failed_so_far: 0,
@@ -285,13 +286,13 @@ impl Console {
             .chars()
             .take(terminal_width().saturating_sub(1))
             .collect();
-        let _ = write!(io::stderr(), "\r\x1b[2K{line}");
+        let _ = write!(RawStderr, "\r\x1b[2K{line}");
         self.progress_drawn = true;
     }
 
     fn clear_progress(&mut self) {
         if self.progress_drawn {
-            let _ = write!(io::stderr(), "\r\x1b[2K");
+            let _ = write!(RawStderr, "\r\x1b[2K");
             self.progress_drawn = false;
         }
     }

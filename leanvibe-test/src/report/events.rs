@@ -269,7 +269,10 @@ impl Reporter for EventsReporter {
         let line = self.line(event);
         serde_json::to_writer(&mut self.file, &line)?;
         self.file.write_all(b"\n")?;
-        if let Event::RunFinished { .. } = event {
+        // The first line goes to disk at once: it is what tells a reader
+        // that this run started, even if it is killed before its first
+        // flush (the old JUnit and CTRF files are already gone).
+        if let Event::RunStarted(_) | Event::RunFinished { .. } = event {
             self.file.flush()?;
         }
         Ok(())

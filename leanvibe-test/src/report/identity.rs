@@ -45,7 +45,7 @@ pub enum IdentityError {
         not_run: u64,
     },
     /// A later run of the same binary exists (its event stream says so).
-    #[error("{}: stale: it is from run {report_run}, but the binary's last run is {latest_run}{}", path.display(), describe_latest(latest_runner.as_deref()))]
+    #[error("{}: stale: it is from run {report_run}, but the binary's last run is {}{}", path.display(), if latest_run.is_empty() { "one that stopped before it started" } else { latest_run.as_str() }, describe_latest(latest_runner.as_deref()))]
     Superseded {
         /// The CTRF report.
         path: PathBuf,
@@ -163,7 +163,9 @@ pub struct LatestRun {
 }
 
 /// Reads the first and last lines of an event stream. `None` when there is
-/// no stream, or its first line is not a `suite started` line with a run id.
+/// no stream. A stream that is empty, or does not start with a `suite
+/// started` line, is a run that began and stopped before it said anything:
+/// an unfinished run with an empty run id.
 ///
 /// ```
 /// let dir = tempfile::tempdir().unwrap();
@@ -173,18 +175,26 @@ pub struct LatestRun {
 /// assert_eq!((latest.run_id.as_str(), latest.finished), ("r2", false));
 /// ```
 pub fn latest_run(events: &Path) -> Option<LatestRun> {
-    let text = std::fs::read_to_string(events).ok()?;
+    let bytes = std::fs::read(events).ok()?;
+    let text = String::from_utf8_lossy(&bytes);
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let first: serde_json::Value = serde_json::from_str(lines.next()?).ok()?;
-    if first["type"] != "suite" || first["event"] != "started" {
-        return None;
-    }
+    let first = lines
+        .next()
+        .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|first| first["type"] == "suite" && first["event"] == "started");
+    let Some(first) = first else {
+        return Some(LatestRun {
+            run_id: String::new(),
+            runner: None,
+            finished: false,
+        });
+    };
     let finished = lines
         .next_back()
         .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .is_some_and(|last| last["type"] == "suite" && last["event"] != "started");
     Some(LatestRun {
-        run_id: first["run_id"].as_str()?.to_string(),
+        run_id: first["run_id"].as_str().unwrap_or_default().to_string(),
         runner: first["runner"].as_str().map(str::to_string),
         finished,
     })
@@ -263,6 +273,9 @@ pub fn runs_without_report(dir: &Path) -> std::io::Result<Vec<String>> {
                 "the last run ({}) finished but its CTRF report is missing",
                 latest.run_id
             ),
+            _ if latest.run_id.is_empty() => {
+                "the last run was stopped before it started (its event stream is empty), so it wrote no report".to_string()
+            }
             _ => format!(
                 "the last run ({}) did not finish (killed?), so it wrote no report",
                 latest.run_id

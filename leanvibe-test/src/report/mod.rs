@@ -19,6 +19,7 @@ mod options;
 pub mod partition;
 pub mod redact;
 pub mod sanitize;
+pub(crate) mod stdio;
 
 pub use options::ReportOptions;
 

@@ -253,8 +253,10 @@ impl Guard {
         };
         let mut dispatch = lock(&self.dispatch);
         if let Some(running) = running {
+            // Without flushing std's buffers: the test may hold their locks
+            // (it is still running), and waiting for them could be forever.
             let (stdout, stderr) = match lock(&self.capture).as_mut() {
-                Some(capture) => capture.end(self.output_cap).unwrap_or_default(),
+                Some(capture) => capture.end_unflushed(self.output_cap).unwrap_or_default(),
                 None => Default::default(),
             };
             let mut record = running.record;
@@ -264,7 +266,6 @@ impl Guard {
             dispatch.finished(&record);
         }
         dispatch.finish(self.run_started, &RunEnd::Stopped { reason, not_run });
-        let _ = std::io::Write::flush(&mut std::io::stdout());
         // `_exit`: from inside `exit` (the atexit path) a second `exit` is
         // undefined, and nothing else needs to run.
         // SAFETY: ends the process.

@@ -7,7 +7,7 @@
 //! interrupted, writes every report and exits with `128 + signal`. A
 //! second signal ends the process at once, as a user pressing Ctrl-C twice
 //! expects; the workers die with it (they are started with a parent-death
-//! signal).
+//! signal), and so does everything in their process groups.
 
 use std::io::Read;
 use std::os::fd::{AsRawFd, IntoRawFd, RawFd};
@@ -130,6 +130,9 @@ fn install() -> std::io::Result<Interrupts> {
 
 extern "C" fn handle(signal: libc::c_int) {
     if RECEIVED.fetch_add(1, SeqCst) > 0 {
+        // The workers die with the harness (parent-death signal); what
+        // their tests started is in their process groups.
+        super::spawn::live_groups::kill_all();
         // SAFETY: `_exit` is async-signal-safe and ends the process.
         unsafe { libc::_exit(128 + signal) };
     }

@@ -16,8 +16,14 @@ pub(crate) mod worker;
 use crate::plan::{Plan, PlannedTest};
 use crate::record::{Failure, FailureKind, Measurements, Outcome, Status, TestRecord};
 use crate::registry::{Budget, Ignore};
-use crate::report::{Event, Reporter, RunEnd, RunInfo, Summary};
+use crate::report::{Event, Reporter, RunEnd, RunInfo, Summary, stdio};
 use std::time::{Duration, Instant};
+
+/// Catches SIGINT, SIGTERM and SIGHUP from now on, so that one that comes
+/// before the tests start still ends the run in order.
+pub(crate) fn listen_for_interrupts() {
+    let _ = interrupt::listen();
+}
 
 /// Settings for one run, resolved from the command line, the profile and the
 /// environment.
@@ -116,7 +122,7 @@ impl Dispatch {
             end,
         });
         for error in &self.errors {
-            eprintln!("error: {error}");
+            stdio::eprint_line(&format!("error: {error}"));
         }
         let paths: Vec<String> = self
             .reporters
@@ -125,7 +131,7 @@ impl Dispatch {
             .map(|p| p.display().to_string())
             .collect();
         if !paths.is_empty() {
-            println!("reports: {}", paths.join(" "));
+            stdio::print_line(&format!("reports: {}", paths.join(" ")));
         }
         if summary.failed > 0 || !self.errors.is_empty() || !end.is_completed() {
             101
@@ -232,10 +238,16 @@ fn in_pool(
         tests: &'a [&'a PlannedTest],
         jobs: &'a [pool::Job],
         dispatch: &'a mut Dispatch,
+        started: Vec<bool>,
         finished: Vec<bool>,
     }
     impl pool::PoolEvents for Events<'_> {
         fn started(&mut self, job: usize) {
+            // A test the pool gave back (its worker was stopped before it
+            // began) starts again elsewhere: one `started` is enough.
+            if std::mem::replace(&mut self.started[job], true) {
+                return;
+            }
             self.dispatch.emit(&Event::TestStarted {
                 name: &self.tests[job].name,
             });
@@ -274,10 +286,12 @@ fn in_pool(
         tests,
         jobs: &jobs,
         dispatch: &mut dispatch,
+        started: vec![false; jobs.len()],
         finished: vec![false; jobs.len()],
     };
     let end = match pool::run(&jobs, &config, &mut events) {
         Ok(pool::PoolEnd::Completed) => RunEnd::Completed,
+        Ok(pool::PoolEnd::Stopped { reason, not_run }) => RunEnd::Stopped { reason, not_run },
         Ok(pool::PoolEnd::Interrupted { signal, not_run }) => {
             let end = RunEnd::Stopped {
                 reason: format!("interrupted by {}", signal.name()),
@@ -288,8 +302,9 @@ fn in_pool(
         }
         Err(e) => {
             eprintln!("error: the worker pool failed: {e}");
-            // Every test that did not run is reported as failed, so the summary
-            // and the report files agree with the exit code.
+            // Every test without a verdict is reported as failed, so the
+            // summary and the report files agree with the exit code; the run
+            // did not complete.
             let unfinished: Vec<usize> = (0..jobs.len()).filter(|&j| !events.finished[j]).collect();
             for job in unfinished {
                 let outcome = failed_outcome(
@@ -299,7 +314,10 @@ fn in_pool(
                 );
                 pool::PoolEvents::finished(&mut events, job, outcome, Vec::new(), Vec::new());
             }
-            RunEnd::Completed
+            RunEnd::Stopped {
+                reason: format!("the worker pool failed: {e}"),
+                not_run: 0,
+            }
         }
     };
     dispatch.finish(started, &end)

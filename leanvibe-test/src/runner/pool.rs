@@ -13,17 +13,28 @@
 //! the harness first reads that file to its end: every test the worker
 //! finished gets its own verdict, and the first queued test without a result
 //! is the one that was running. Only that test is failed; the tests queued
-//! behind it go back to the front of the queue for another worker.
+//! behind it go back to the front of the queue for another worker. A worker
+//! that stops on its own between tests says so in the file (`retire`), and
+//! then nobody is blamed.
+//!
+//! # One thread, never blocked
+//!
+//! The loop waits with `ppoll` on every worker's wake pipe, every worker's
+//! pidfd (readable when it exits, whatever holds its pipes open), every
+//! command pipe with bytes still to write, and the signal pipe, with the
+//! nearest deadline as the timeout. Commands go out through non-blocking
+//! writes: a worker busy with a hung test cannot stall the loop, whose
+//! deadlines and signals must stay live.
 
 use super::capture::read_bounded;
 use super::interrupt::{self, Interrupts, Signal};
-use super::protocol::{RunTest, TestDone};
+use super::protocol::{Report, RunTest};
 use super::spawn::{self, WorkerProcess};
 use crate::record::{Failure, FailureKind, Measurements, Outcome, Status};
 use crate::registry::Budget;
 use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::FileExt;
 use std::os::unix::process::ExitStatusExt;
@@ -64,13 +75,16 @@ pub(crate) trait PoolEvents {
 }
 
 /// How a pool run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum PoolEnd {
     /// Every job has been reported finished.
     Completed,
     /// A signal stopped the run: the jobs that were running were reported
     /// interrupted; `not_run` jobs never started.
     Interrupted { signal: Signal, not_run: usize },
+    /// No worker could be started to run what was left: `not_run` jobs
+    /// never started.
+    Stopped { reason: String, not_run: usize },
 }
 
 /// Most tests queued on one worker at once. Deep queues matter for suites
@@ -84,13 +98,14 @@ const IDLE_AFTER: Duration = Duration::from_millis(1);
 /// How long a worker whose pipe closed may take to exit before it is killed.
 const EXIT_GRACE: Duration = Duration::from_secs(2);
 
+/// Without pidfds (Linux before 5.3) exits are found by polling this often.
+const EXIT_POLL: Duration = Duration::from_millis(100);
+
 /// Runs every job; returns once each has been reported finished, or once a
 /// signal has stopped the run.
 ///
-/// The loop is single-threaded: it waits with `ppoll` on every worker's wake
-/// pipe and on the signal pipe at once, with the nearest deadline as the
-/// timeout. With no thread of its own, the harness can start every worker
-/// by `fork` (see [`spawn`](super::spawn)).
+/// With no thread of its own, the harness can start every worker by `fork`
+/// (see [`spawn`](super::spawn)).
 pub(crate) fn run(
     jobs: &[Job],
     config: &PoolConfig,
@@ -105,12 +120,24 @@ pub(crate) fn run(
         pending: (0..jobs.len()).collect(),
         remaining: jobs.len(),
         stopping: false,
+        spawn_failure: None,
     };
     for _ in 0..config.workers.min(jobs.len()) {
         let worker = pool.spawn()?;
         pool.workers.push(worker);
     }
     while pool.remaining > 0 {
+        if pool.workers.is_empty() {
+            // Every worker was lost and none could be started again.
+            let reason = pool
+                .spawn_failure
+                .take()
+                .unwrap_or_else(|| "no worker is left to run the remaining tests".into());
+            return Ok(PoolEnd::Stopped {
+                reason,
+                not_run: pool.remaining,
+            });
+        }
         pool.feed(events);
         // Output is flushed only once no result has come for a moment: in a
         // suite of fast tests, flushing whenever a result is read would be a
@@ -124,7 +151,8 @@ pub(crate) fn run(
         for wake in woken {
             match wake {
                 Wake::Results { worker } => pool.drain(worker, events)?,
-                Wake::Closed { worker } => pool.on_closed(worker, events)?,
+                Wake::Writable { worker } => pool.send_pending(worker),
+                Wake::Exited { worker } => pool.on_exited(worker, events)?,
                 Wake::Interrupted(signal) => return Ok(pool.interrupt(signal, events)),
             }
         }
@@ -133,11 +161,11 @@ pub(crate) fn run(
         pool.on_deadlines(events)?;
     }
     for mut worker in std::mem::take(&mut pool.workers) {
+        // End of file on its command pipe is the worker's signal to exit;
+        // reaping it also stops what its tests left running (a server of a
+        // worker-scope fixture).
         worker.commands = None;
         let _ = wait_briefly(&mut worker.process);
-        // Processes a test left behind (a server of a worker-scope fixture)
-        // go with their worker.
-        worker.process.kill_group();
     }
     Ok(PoolEnd::Completed)
 }
@@ -146,8 +174,10 @@ pub(crate) fn run(
 enum Wake {
     /// A worker has appended results to its results file.
     Results { worker: u64 },
-    /// A worker's wake pipe closed: it exited or died.
-    Closed { worker: u64 },
+    /// A worker's command pipe can take more of its pending commands.
+    Writable { worker: u64 },
+    /// A worker exited (its pidfd, or its wake pipe, says so).
+    Exited { worker: u64 },
     /// The harness got SIGINT, SIGTERM or SIGHUP.
     Interrupted(Signal),
 }
@@ -164,6 +194,8 @@ struct Pool<'a> {
     remaining: usize,
     /// A signal is stopping the run: lost workers are not replaced.
     stopping: bool,
+    /// Why the last replacement worker could not be started.
+    spawn_failure: Option<String>,
 }
 
 impl Drop for Pool<'_> {
@@ -180,14 +212,19 @@ impl Drop for Pool<'_> {
 struct Worker {
     id: u64,
     process: WorkerProcess,
-    commands: Option<BufWriter<io::PipeWriter>>,
+    /// The command pipe, non-blocking; `None` once closed or broken.
+    commands: Option<io::PipeWriter>,
+    /// Encoded commands not yet taken by the pipe.
+    unsent: Vec<u8>,
     /// Bytes here mean results are waiting; end of file means the worker is
-    /// gone.
+    /// gone (or a process it forked closed its copy: the pidfd tells).
     wake: io::PipeReader,
+    /// The wake pipe reached end of file.
+    wake_closed: bool,
     /// Jobs sent to this worker; the front one is running.
     queue: VecDeque<usize>,
-    /// When the front job started (as far as the harness knows: when it
-    /// read the previous result). Never later than the truth, so a timeout
+    /// When the front job started, as far as the harness knows: when it
+    /// read the previous result. Never earlier than the truth, so a timeout
     /// is never declared early.
     front_started: Instant,
     results: File,
@@ -195,6 +232,9 @@ struct Worker {
     results_pos: u64,
     /// Bytes of an unfinished last line.
     partial: Vec<u8>,
+    /// The worker said it stops on its own: the tests queued behind are
+    /// not at fault when it exits.
+    retired: Option<String>,
     stdout: Option<File>,
     stderr: Option<File>,
     stdout_pos: u64,
@@ -212,6 +252,7 @@ impl Pool<'_> {
         let results = tempfile::tempfile()?;
         let (wake, wake_write) = io::pipe()?;
         let (commands_read, commands_write) = io::pipe()?;
+        set_nonblocking(&commands_write)?;
         let (stdout, stderr) = if self.config.capture {
             (Some(tempfile::tempfile()?), Some(tempfile::tempfile()?))
         } else {
@@ -231,13 +272,16 @@ impl Pool<'_> {
         Ok(Worker {
             id,
             process,
-            commands: Some(BufWriter::new(commands_write)),
+            commands: Some(commands_write),
+            unsent: Vec::new(),
             wake,
+            wake_closed: false,
             queue: VecDeque::new(),
             front_started: Instant::now(),
             results,
             results_pos: 0,
             partial: Vec::new(),
+            retired: None,
             stdout,
             stderr,
             stdout_pos: 0,
@@ -245,22 +289,128 @@ impl Pool<'_> {
         })
     }
 
-    /// Waits up to `timeout` for wake-ups, closed pipes and signals.
+    /// Tops up every worker's queue.
+    fn feed(&mut self, events: &mut dyn PoolEvents) {
+        let workers = self.workers.len().max(1);
+        let depth = (self.pending.len() / (workers * 4)).clamp(1, MAX_QUEUE);
+        for position in 0..self.workers.len() {
+            let worker = &mut self.workers[position];
+            if worker.commands.is_none() || worker.retired.is_some() {
+                continue;
+            }
+            let was_idle = worker.queue.is_empty();
+            while worker.queue.len() < depth {
+                let Some(job_index) = self.pending.pop_front() else {
+                    break;
+                };
+                let job = &self.jobs[job_index];
+                let command = RunTest {
+                    index: job.registry_index,
+                    name: job.name.clone(),
+                    budget: job.budget,
+                };
+                serde_json::to_writer(&mut worker.unsent, &command)
+                    .expect("a command always encodes");
+                worker.unsent.push(b'\n');
+                worker.queue.push_back(job_index);
+            }
+            if was_idle && let Some(&front) = worker.queue.front() {
+                worker.front_started = Instant::now();
+                events.started(front);
+            }
+            let id = worker.id;
+            self.send_pending(id);
+        }
+    }
+
+    /// Writes as much of a worker's unsent commands as its pipe takes now.
+    fn send_pending(&mut self, worker_id: u64) {
+        let Some(position) = self.position(worker_id) else {
+            return;
+        };
+        let worker = &mut self.workers[position];
+        let Some(commands) = worker.commands.as_mut() else {
+            return;
+        };
+        while !worker.unsent.is_empty() {
+            match commands.write(&worker.unsent) {
+                Ok(written) => {
+                    worker.unsent.drain(..written);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(_) => {
+                    // The worker is gone; its exit is handled when seen.
+                    worker.commands = None;
+                    return;
+                }
+            }
+        }
+    }
+
+    fn time_to_next_deadline(&self) -> Duration {
+        let now = Instant::now();
+        let next = self
+            .workers
+            .iter()
+            .filter_map(|w| {
+                let front = *w.queue.front()?;
+                Some((w.front_started + self.jobs[front].timeout).saturating_duration_since(now))
+            })
+            .min()
+            .unwrap_or(Duration::from_secs(3600));
+        if self.workers.iter().any(|w| w.process.exit_fd().is_none()) {
+            next.min(EXIT_POLL)
+        } else {
+            next
+        }
+    }
+
+    fn position(&self, worker_id: u64) -> Option<usize> {
+        self.workers.iter().position(|w| w.id == worker_id)
+    }
+
+    /// Waits up to `timeout` for wake-ups, exits, writable pipes and signals.
     fn wait(&mut self, timeout: Duration) -> io::Result<Vec<Wake>> {
-        let mut fds: Vec<libc::pollfd> = Vec::with_capacity(self.workers.len() + 1);
-        let pollfd = |fd| libc::pollfd {
+        /// What each entry of the poll set stands for.
+        enum Source {
+            Signals,
+            WakePipe(u64),
+            ExitFd(u64),
+            Commands(u64),
+        }
+        let pollfd = |fd, events| libc::pollfd {
             fd,
-            events: libc::POLLIN,
+            events,
             revents: 0,
         };
-        fds.push(pollfd(self.interrupts.map_or(-1, |i| i.fd())));
-        fds.extend(self.workers.iter().map(|w| pollfd(w.wake.as_raw_fd())));
+        let mut fds = Vec::with_capacity(self.workers.len() * 3 + 1);
+        let mut sources = Vec::with_capacity(fds.capacity());
+        if let Some(interrupts) = self.interrupts {
+            fds.push(pollfd(interrupts.fd(), libc::POLLIN));
+            sources.push(Source::Signals);
+        }
+        for worker in &self.workers {
+            if !worker.wake_closed {
+                fds.push(pollfd(worker.wake.as_raw_fd(), libc::POLLIN));
+                sources.push(Source::WakePipe(worker.id));
+            }
+            if let Some(fd) = worker.process.exit_fd() {
+                fds.push(pollfd(fd, libc::POLLIN));
+                sources.push(Source::ExitFd(worker.id));
+            }
+            if let Some(commands) = &worker.commands
+                && !worker.unsent.is_empty()
+            {
+                fds.push(pollfd(commands.as_raw_fd(), libc::POLLOUT));
+                sources.push(Source::Commands(worker.id));
+            }
+        }
         let timeout = libc::timespec {
             tv_sec: timeout.as_secs().min(i32::MAX as u64) as libc::time_t,
             tv_nsec: timeout.subsec_nanos() as libc::c_long,
         };
-        // SAFETY: `fds` is a valid array of pollfd of the given length; a
-        // negative fd is ignored by ppoll.
+        // SAFETY: `fds` is a valid array of pollfd of the given length.
         let ready = unsafe {
             libc::ppoll(
                 fds.as_mut_ptr(),
@@ -278,83 +428,50 @@ impl Pool<'_> {
             };
         }
         let mut woken = Vec::new();
-        if fds[0].revents != 0
-            && let Some(signal) = self.interrupts.and_then(Interrupts::take)
-        {
-            woken.push(Wake::Interrupted(signal));
-        }
-        for (worker, fd) in self.workers.iter_mut().zip(&fds[1..]) {
+        for (fd, source) in fds.iter().zip(sources) {
             if fd.revents == 0 {
                 continue;
             }
-            let mut bytes = [0u8; 256];
-            woken.push(match (&worker.wake).read(&mut bytes) {
-                Ok(n) if n > 0 => Wake::Results { worker: worker.id },
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                _ => Wake::Closed { worker: worker.id },
-            });
+            match source {
+                Source::Signals => {
+                    if let Some(signal) = self.interrupts.and_then(Interrupts::take) {
+                        woken.push(Wake::Interrupted(signal));
+                    }
+                }
+                Source::WakePipe(id) => {
+                    let Some(position) = self.position(id) else {
+                        continue;
+                    };
+                    let worker = &mut self.workers[position];
+                    let mut bytes = [0u8; 256];
+                    match (&worker.wake).read(&mut bytes) {
+                        Ok(n) if n > 0 => woken.push(Wake::Results { worker: id }),
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        _ => {
+                            // With a pidfd the exit is reported by it: a
+                            // process the test forked may keep the worker
+                            // alive-looking or, here, dead-looking.
+                            worker.wake_closed = true;
+                            if worker.process.exit_fd().is_none() {
+                                woken.push(Wake::Exited { worker: id });
+                            }
+                        }
+                    }
+                }
+                Source::ExitFd(id) => woken.push(Wake::Exited { worker: id }),
+                Source::Commands(id) => woken.push(Wake::Writable { worker: id }),
+            }
+        }
+        // Without pidfds, exits are also found by asking.
+        for worker in &self.workers {
+            if worker.process.exit_fd().is_none()
+                && !worker.wake_closed
+                && worker.process.has_exited()
+            {
+                woken.push(Wake::Exited { worker: worker.id });
+            }
         }
         Ok(woken)
-    }
-
-    /// Tops up every worker's queue.
-    fn feed(&mut self, events: &mut dyn PoolEvents) {
-        let workers = self.workers.len().max(1);
-        let depth = (self.pending.len() / (workers * 4)).clamp(1, MAX_QUEUE);
-        for worker in &mut self.workers {
-            let was_idle = worker.queue.is_empty();
-            let mut sent = false;
-            while worker.queue.len() < depth && worker.commands.is_some() {
-                let Some(job_index) = self.pending.pop_front() else {
-                    break;
-                };
-                let job = &self.jobs[job_index];
-                let command = RunTest {
-                    index: job.registry_index,
-                    name: job.name.clone(),
-                    budget: job.budget,
-                };
-                let commands = worker.commands.as_mut().expect("checked by the loop");
-                let written = serde_json::to_writer(&mut *commands, &command)
-                    .map_err(io::Error::from)
-                    .and_then(|()| commands.write_all(b"\n"));
-                if written.is_err() {
-                    // The worker is gone: the job waits for another, and the
-                    // worker's death arrives as `Closed`.
-                    self.pending.push_front(job_index);
-                    worker.commands = None;
-                    break;
-                }
-                worker.queue.push_back(job_index);
-                sent = true;
-            }
-            if sent
-                && let Some(commands) = worker.commands.as_mut()
-                && commands.flush().is_err()
-            {
-                worker.commands = None;
-            }
-            if was_idle && let Some(&front) = worker.queue.front() {
-                worker.front_started = Instant::now();
-                events.started(front);
-            }
-        }
-    }
-
-    fn time_to_next_deadline(&self) -> Duration {
-        let now = Instant::now();
-        self.workers
-            .iter()
-            .filter_map(|w| {
-                let front = *w.queue.front()?;
-                Some((w.front_started + self.jobs[front].timeout).saturating_duration_since(now))
-            })
-            .min()
-            .unwrap_or(Duration::from_secs(3600))
-    }
-
-    fn position(&self, worker_id: u64) -> Option<usize> {
-        self.workers.iter().position(|w| w.id == worker_id)
     }
 
     /// Reads a worker's new results and reports each finished test. A result
@@ -367,10 +484,12 @@ impl Pool<'_> {
         };
         let lines = self.workers[position].read_new_lines();
         for line in lines.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-            let worker = &self.workers[position];
-            let expected = worker.queue.front().copied();
-            let done = match serde_json::from_slice::<TestDone>(line) {
-                Ok(done) => done,
+            let done = match serde_json::from_slice::<Report>(line) {
+                Ok(Report::Done(done)) => done,
+                Ok(Report::Retire { retire }) => {
+                    self.workers[position].retired = Some(retire);
+                    continue;
+                }
                 Err(e) => {
                     let message = format!(
                         "the worker wrote a result the harness could not read ({e}): {:?}",
@@ -379,6 +498,7 @@ impl Pool<'_> {
                     return self.stop_broken(position, message, events);
                 }
             };
+            let expected = self.workers[position].queue.front().copied();
             let Some(job_index) =
                 expected.filter(|&job| self.jobs[job].registry_index == done.index)
             else {
@@ -404,8 +524,8 @@ impl Pool<'_> {
         Ok(())
     }
 
-    /// A worker's wake pipe closed: it exited or died.
-    fn on_closed(&mut self, worker_id: u64, events: &mut dyn PoolEvents) -> io::Result<()> {
+    /// A worker exited (or closed its wake pipe, without pidfds).
+    fn on_exited(&mut self, worker_id: u64, events: &mut dyn PoolEvents) -> io::Result<()> {
         self.drain(worker_id, events)?;
         let Some(position) = self.position(worker_id) else {
             return Ok(());
@@ -413,8 +533,14 @@ impl Pool<'_> {
         let mut worker = self.workers.remove(position);
         worker.commands = None;
         let (status, forced) = wait_briefly(&mut worker.process)?;
-        worker.process.kill_group();
         if worker.queue.is_empty() {
+            return self.replace_if_needed();
+        }
+        if let Some(reason) = &worker.retired {
+            // It stopped between tests, and said why: the queued tests never
+            // started and go to another worker.
+            eprintln!("warning: a worker stopped: {reason}");
+            self.requeue(&mut worker);
             return self.replace_if_needed();
         }
         let message = if forced {
@@ -474,9 +600,7 @@ impl Pool<'_> {
             if worker.queue.front() != Some(&hung) {
                 // The hung test finished after all, and the kill caught its
                 // successor at its start: that one was not at fault.
-                for queued in worker.queue.drain(..).rev() {
-                    self.pending.push_front(queued);
-                }
+                self.requeue(&mut worker);
                 self.replace_if_needed()?;
                 continue;
             }
@@ -506,13 +630,11 @@ impl Pool<'_> {
                 continue;
             };
             let mut worker = self.workers.remove(position);
-            if worker.queue.is_empty() {
+            if worker.queue.is_empty() || worker.retired.is_some() {
                 continue;
             }
             let running = worker.queue.pop_front().expect("checked above");
-            for queued in worker.queue.drain(..).rev() {
-                self.pending.push_front(queued);
-            }
+            self.requeue(&mut worker);
             let message = format!(
                 "interrupted by {}: the run was stopped while this test was running",
                 signal.name()
@@ -531,6 +653,13 @@ impl Pool<'_> {
         }
     }
 
+    /// Gives a lost worker's queued tests back, in order, to the front.
+    fn requeue(&mut self, worker: &mut Worker) {
+        for queued in worker.queue.drain(..).rev() {
+            self.pending.push_front(queued);
+        }
+    }
+
     /// Fails the test a lost worker was running, gives its queued tests back,
     /// and starts a replacement if there is work left.
     fn fail_front(
@@ -544,9 +673,7 @@ impl Pool<'_> {
             .queue
             .pop_front()
             .expect("a lost worker had a test running");
-        for queued in worker.queue.drain(..).rev() {
-            self.pending.push_front(queued);
-        }
+        self.requeue(&mut worker);
         self.report_lost(&mut worker, front, kind, message, events);
         self.replace_if_needed()
     }
@@ -584,10 +711,21 @@ impl Pool<'_> {
     }
 
     /// Starts a worker in place of a lost one while there is work for it.
+    /// If that fails, the run goes on with the workers left; with none left
+    /// it stops, saying why (see [`PoolEnd::Stopped`]).
     fn replace_if_needed(&mut self) -> io::Result<()> {
-        if !self.stopping && !self.pending.is_empty() && self.workers.len() < self.config.workers {
-            let replacement = self.spawn()?;
-            self.workers.push(replacement);
+        if self.stopping || self.pending.is_empty() || self.workers.len() >= self.config.workers {
+            return Ok(());
+        }
+        match self.spawn() {
+            Ok(replacement) => self.workers.push(replacement),
+            Err(e) => {
+                let reason = format!("a worker could not be started: {e}");
+                if self.spawn_failure.is_none() {
+                    eprintln!("warning: {reason}; going on with the workers left");
+                }
+                self.spawn_failure = Some(reason);
+            }
         }
         Ok(())
     }
@@ -618,8 +756,21 @@ impl Worker {
     }
 }
 
+fn set_nonblocking(pipe: &io::PipeWriter) -> io::Result<()> {
+    let fd = pipe.as_raw_fd();
+    // SAFETY: fcntl on a descriptor we own.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    // SAFETY: as above.
+    if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// A test's captured output: bytes `*pos..end` of its capture file (to the
-/// file's end for `u64::MAX`), bounded to `cap`; moves `*pos` past them.
+/// file's end for `u64::MAX`), bounded to `cap`; moves `*pos` past them and
+/// frees their disk space (the file keeps its length and the worker its
+/// offset: a hole is punched where they were).
 fn take_output(file: &Option<File>, pos: &mut u64, end: u64, cap: usize) -> Vec<u8> {
     let Some(file) = file else { return Vec::new() };
     let end = match end {
@@ -630,27 +781,45 @@ fn take_output(file: &Option<File>, pos: &mut u64, end: u64, cap: usize) -> Vec<
         return Vec::new();
     }
     let bytes = read_bounded(file, *pos, end, cap);
+    punch_hole(file, *pos, end - *pos);
     *pos = end;
     bytes
 }
 
-/// Reaps a worker whose wake pipe closed; one that closed the pipe but keeps
-/// running (a test closed fd 5) is killed after a grace period. Returns the
-/// status and whether the harness had to kill it.
+/// Frees `len` bytes of `file` from `offset` on file systems that can;
+/// elsewhere the space stays used until the worker ends.
+fn punch_hole(file: &File, offset: u64, len: u64) {
+    let (Ok(offset), Ok(len)) = (libc::off_t::try_from(offset), libc::off_t::try_from(len)) else {
+        return;
+    };
+    // SAFETY: fallocate on a descriptor we own; failure changes nothing.
+    unsafe {
+        libc::fallocate(
+            file.as_raw_fd(),
+            libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE,
+            offset,
+            len,
+        )
+    };
+}
+
+/// Reaps a worker that exited or is about to (its pipe closed); one that
+/// keeps running (a test closed fd 5) is killed after a grace period.
+/// Returns the status and whether the harness had to kill it.
 fn wait_briefly(process: &mut WorkerProcess) -> io::Result<(ExitStatus, bool)> {
     let deadline = Instant::now() + EXIT_GRACE;
     // A worker that closed its pipe is usually a few microseconds from
     // exiting: poll fast first, then back off.
     let mut pause = Duration::from_micros(20);
     while Instant::now() < deadline {
-        if let Some(status) = process.try_wait()? {
-            return Ok((status, false));
+        if process.has_exited() {
+            return Ok((process.reap()?, false));
         }
         std::thread::sleep(pause);
         pause = (pause * 2).min(Duration::from_millis(5));
     }
-    process.kill_group();
-    Ok((process.wait()?, true))
+    process.kill();
+    Ok((process.reap()?, true))
 }
 
 /// "the worker process was killed by signal 6 (SIGABRT)", as a crash message.

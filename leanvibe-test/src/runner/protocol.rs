@@ -4,7 +4,8 @@
 //!   fd 4, a pipe.
 //! - Results, worker to harness: one JSON object per line appended to a
 //!   file on the worker's fd 3, written before the worker reads its next
-//!   command. A result written to a file survives the worker: when a worker
+//!   command: a [`TestDone`] per test, or a [`Retire`] when the worker
+//!   stops on its own between tests. A result written to a file survives the worker: when a worker
 //!   dies, every test it finished is in the file, so the first queued test
 //!   without a result is the one that was running. Nothing is guessed.
 //! - Wake-ups, worker to harness: a byte on fd 5, a pipe, when the worker
@@ -42,6 +43,28 @@ pub(crate) struct RunTest {
     pub name: String,
     /// Effective budget (attributes over profile).
     pub budget: Budget,
+}
+
+/// A line of the results file.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum Report {
+    /// The worker stops on its own, between tests (its command pipe ended
+    /// or a test broke one of its descriptors): the tests queued behind
+    /// did not start and are not at fault.
+    Retire {
+        /// Why.
+        retire: String,
+    },
+    /// A test finished.
+    Done(TestDone),
+}
+
+/// The `retire` line, as the worker writes it.
+#[derive(Debug, Serialize)]
+pub(crate) struct Retire<'a> {
+    /// Why the worker stops.
+    pub retire: &'a str,
 }
 
 /// Worker to harness: the test finished.

@@ -21,7 +21,7 @@
 use super::protocol::{COMMANDS_FD, RESULTS_FD, VERSION, WAKE_FD, WORKER_ENV};
 use std::fs::File;
 use std::io;
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, ExitStatus, Stdio};
 
@@ -41,36 +41,111 @@ pub(super) struct ChildEnds {
 #[derive(Debug)]
 pub(super) struct WorkerProcess {
     pid: libc::pid_t,
+    /// Readable once the process has exited (`pidfd_open`, Linux 5.3+):
+    /// how the pool learns of a death even when a process the test forked
+    /// still holds the worker's pipes open.
+    pidfd: Option<OwnedFd>,
+    /// Set once reaped.
     status: Option<ExitStatus>,
 }
 
 /// Starts a worker: by `fork` when the harness has one thread, else by
 /// `exec`.
 pub(super) fn start(ends: ChildEnds) -> io::Result<WorkerProcess> {
-    if single_threaded() {
-        fork(&ends)
+    let pid = if single_threaded() {
+        fork(&ends)?
     } else {
-        exec(&ends)
-    }
+        exec(&ends)?
+    };
+    live_groups::add(pid);
+    Ok(WorkerProcess {
+        pid,
+        pidfd: pidfd_open(pid),
+        status: None,
+    })
+}
+
+fn pidfd_open(pid: libc::pid_t) -> Option<OwnedFd> {
+    // SAFETY: pidfd_open on our own child; a non-negative result is a new
+    // descriptor (close-on-exec) that we own.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    let fd = RawFd::try_from(fd).ok().filter(|&fd| fd >= 0)?;
+    // SAFETY: as above.
+    Some(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 impl WorkerProcess {
-    /// The exit status, if the worker has exited (reaping it).
-    pub(super) fn try_wait(&mut self) -> io::Result<Option<ExitStatus>> {
-        if self.status.is_none() {
-            self.status = waitpid(self.pid, libc::WNOHANG)?;
-        }
-        Ok(self.status)
+    /// A descriptor that becomes readable when the worker exits, where the
+    /// kernel offers one.
+    pub(super) fn exit_fd(&self) -> Option<RawFd> {
+        self.pidfd.as_ref().map(AsRawFd::as_raw_fd)
     }
 
-    /// Waits for the worker to exit.
-    pub(super) fn wait(&mut self) -> io::Result<ExitStatus> {
-        loop {
-            if let Some(status) = self.status {
-                return Ok(status);
-            }
-            self.status = waitpid(self.pid, 0)?;
+    /// Whether the worker has exited, without reaping it: until it is
+    /// reaped its pid (and so its process group id) cannot be reused.
+    pub(super) fn has_exited(&self) -> bool {
+        if self.status.is_some() {
+            return true;
         }
+        // SAFETY: a zeroed siginfo_t is valid; waitid fills it for our child.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: waitid on our own child; WNOWAIT leaves it unreaped.
+        let r = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                self.pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+            )
+        };
+        // SAFETY: si_pid is set when waitid found an exited child.
+        r == 0 && unsafe { info.si_pid() } == self.pid
+    }
+
+    /// Reaps the worker, waiting for it to exit, after a SIGKILL to what is
+    /// left of its process group: the processes its tests started go with
+    /// it (a server of a worker-scope fixture, a child of a crashed test).
+    pub(super) fn reap(&mut self) -> io::Result<ExitStatus> {
+        if let Some(status) = self.status {
+            return Ok(status);
+        }
+        // Wait for the exit without reaping, so the group id is still the
+        // worker's when the group is killed.
+        loop {
+            // SAFETY: a zeroed siginfo_t is valid; waitid fills it.
+            let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+            // SAFETY: waitid on our own child; WNOWAIT leaves it unreaped.
+            let r = unsafe {
+                libc::waitid(
+                    libc::P_PID,
+                    self.pid as libc::id_t,
+                    &mut info,
+                    libc::WEXITED | libc::WNOWAIT,
+                )
+            };
+            if r == 0 {
+                break;
+            }
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        }
+        self.kill_group();
+        let status = loop {
+            let mut status = 0;
+            // SAFETY: waitpid on our own child; `status` is a valid out pointer.
+            if unsafe { libc::waitpid(self.pid, &mut status, 0) } == self.pid {
+                break ExitStatus::from_raw(status);
+            }
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        };
+        self.status = Some(status);
+        live_groups::remove(self.pid);
+        Ok(status)
     }
 
     /// SIGKILL to the worker's process group (it leads its own), taking the
@@ -79,7 +154,8 @@ impl WorkerProcess {
     pub(super) fn kill_group(&self) {
         if self.status.is_none() {
             // SAFETY: kill with a negative pid signals that process group,
-            // the worker's own, created when it started.
+            // the worker's own, created when it started; the worker is not
+            // reaped, so the id is still its.
             unsafe { libc::kill(-self.pid, libc::SIGKILL) };
         }
     }
@@ -92,23 +168,42 @@ impl WorkerProcess {
             // group kill above already reached it.
             unsafe { libc::kill(self.pid, libc::SIGKILL) };
         }
-        let _ = self.wait();
+        let _ = self.reap();
     }
 }
 
-fn waitpid(pid: libc::pid_t, flags: libc::c_int) -> io::Result<Option<ExitStatus>> {
-    loop {
-        let mut status = 0;
-        // SAFETY: waitpid on our own child; `status` is a valid out pointer.
-        let reaped = unsafe { libc::waitpid(pid, &mut status, flags) };
-        match reaped {
-            0 => return Ok(None),
-            r if r == pid => return Ok(Some(ExitStatus::from_raw(status))),
-            _ => {
-                let e = io::Error::last_os_error();
-                if e.kind() != io::ErrorKind::Interrupted {
-                    return Err(e);
-                }
+/// The process groups of the workers alive, for the one place that cannot
+/// walk the pool: the signal handler that ends the harness at once on a
+/// second signal. It kills them all first, so no process a test started
+/// outlives the harness (the workers themselves would die with it anyway).
+pub(crate) mod live_groups {
+    use std::sync::atomic::{AtomicI32, Ordering::SeqCst};
+
+    const SLOTS: usize = 512;
+    static GROUPS: [AtomicI32; SLOTS] = [const { AtomicI32::new(0) }; SLOTS];
+
+    pub(super) fn add(pid: libc::pid_t) {
+        // Past SLOTS workers, the extra groups rely on the parent-death
+        // signal alone.
+        let _ = GROUPS
+            .iter()
+            .find(|slot| slot.compare_exchange(0, pid, SeqCst, SeqCst).is_ok());
+    }
+
+    pub(super) fn remove(pid: libc::pid_t) {
+        if let Some(slot) = GROUPS.iter().find(|slot| slot.load(SeqCst) == pid) {
+            slot.store(0, SeqCst);
+        }
+    }
+
+    /// SIGKILL to every live worker's process group. Async-signal-safe:
+    /// atomics and `kill` only.
+    pub(crate) fn kill_all() {
+        for slot in &GROUPS {
+            let pid = slot.load(SeqCst);
+            if pid > 0 {
+                // SAFETY: kill is async-signal-safe; the group is a worker's.
+                unsafe { libc::kill(-pid, libc::SIGKILL) };
             }
         }
     }
@@ -157,6 +252,11 @@ unsafe fn become_worker(harness: libc::pid_t, fds: [(RawFd, RawFd); 3]) -> io::R
         if libc::getppid() != harness {
             return Err(io::Error::other("the harness exited"));
         }
+        // In a process group of its own the worker is in the background:
+        // with `stty tostop`, writing to the terminal (`--nocapture`)
+        // would stop it. Ignored, the write goes through; the setting
+        // survives `exec`, so the test's own children write too.
+        libc::signal(libc::SIGTTOU, libc::SIG_IGN);
         // The protocol fds are first moved above fd 10 so placing them on 3,
         // 4 and 5 cannot overwrite one with another; dup2 clears
         // close-on-exec on the copies, so across `exec` exactly these
@@ -177,7 +277,7 @@ unsafe fn become_worker(harness: libc::pid_t, fds: [(RawFd, RawFd); 3]) -> io::R
     Ok(())
 }
 
-fn exec(ends: &ChildEnds) -> io::Result<WorkerProcess> {
+fn exec(ends: &ChildEnds) -> io::Result<libc::pid_t> {
     let mut command = Command::new(std::env::current_exe()?);
     command.env(WORKER_ENV, VERSION).stdin(Stdio::null());
     if let Some((out, err)) = &ends.output {
@@ -185,19 +285,25 @@ fn exec(ends: &ChildEnds) -> io::Result<WorkerProcess> {
     }
     let fds = protocol_fds(ends);
     let harness = std::process::id() as libc::pid_t;
-    // SAFETY: `become_worker` makes only async-signal-safe calls.
+    // SAFETY: `become_worker` and close_range are async-signal-safe.
     unsafe {
-        command.pre_exec(move || become_worker(harness, fds));
+        command.pre_exec(move || {
+            become_worker(harness, fds)?;
+            // Descriptors the harness itself inherited without
+            // close-on-exec must not reach the worker (the fork path closes
+            // them). Marked rather than closed: std still needs its own
+            // pipe until `exec`. Kernels before 5.11 lack the flag.
+            const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
+            libc::syscall(libc::SYS_close_range, 6u32, u32::MAX, CLOSE_RANGE_CLOEXEC);
+            Ok(())
+        });
     }
     let child = command.spawn()?;
     // The pool reaps by pid; std's handle has nothing else to do.
-    Ok(WorkerProcess {
-        pid: child.id() as libc::pid_t,
-        status: None,
-    })
+    Ok(child.id() as libc::pid_t)
 }
 
-fn fork(ends: &ChildEnds) -> io::Result<WorkerProcess> {
+fn fork(ends: &ChildEnds) -> io::Result<libc::pid_t> {
     let harness = std::process::id() as libc::pid_t;
     let fds = protocol_fds(ends);
     let output = ends
@@ -227,7 +333,7 @@ fn fork(ends: &ChildEnds) -> io::Result<WorkerProcess> {
             // SAFETY: as above.
             unsafe { libc::_exit(101) }
         }
-        pid => Ok(WorkerProcess { pid, status: None }),
+        pid => Ok(pid),
     }
 }
 

@@ -2,7 +2,10 @@
 //! runs the tests it is sent, one at a time, and reports each result.
 
 use super::execute;
-use super::protocol::{COMMANDS_FD, RESULTS_FD, RunTest, TestDone, VERSION, WAKE_FD, WORKER_ENV};
+use super::protocol::{
+    COMMANDS_FD, RESULTS_FD, Retire, RunTest, TestDone, VERSION, WAKE_FD, WORKER_ENV,
+};
+use crate::record::{Failure, FailureKind, Status};
 use crate::registry;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
@@ -48,6 +51,13 @@ pub(crate) fn worker_main(protocol: &str) -> ! {
     let outbox = Outbox::start(unsafe { File::from_raw_fd(WAKE_FD) });
     let mut line = String::new();
     let mut encoded = Vec::with_capacity(1024);
+    let pipes = ProtocolFds::now();
+    let retire = |results: &mut File, why: &str| {
+        if let Ok(mut line) = serde_json::to_vec(&Retire { retire: why }) {
+            line.push(b'\n');
+            let _ = results.write_all(&line);
+        }
+    };
     loop {
         if commands.buffer().is_empty() {
             // About to block on the harness: it must know of every result.
@@ -55,8 +65,16 @@ pub(crate) fn worker_main(protocol: &str) -> ! {
         }
         line.clear();
         match commands.read_line(&mut line) {
-            Ok(0) | Err(_) => break,
+            Ok(0) => break,
             Ok(_) => {}
+            Err(e) => {
+                retire(
+                    &mut results,
+                    &format!("its command pipe (fd 4) failed: {e}"),
+                );
+                outbox.announce();
+                std::process::exit(0);
+            }
         }
         let command: RunTest = match serde_json::from_str(&line) {
             Ok(command) => command,
@@ -70,8 +88,18 @@ pub(crate) fn worker_main(protocol: &str) -> ! {
             )),
         };
         outbox.test_started();
-        let outcome = execute::run_test(case, &command.budget);
+        let mut outcome = execute::run_test(case, &command.budget);
         super::capture::flush_std();
+        // A test that closed or replaced one of the protocol descriptors
+        // broke this worker: it fails, and the worker stops after reporting
+        // it, so the tests queued behind are not blamed for its exit.
+        let broken = pipes.changed();
+        if let Some(broken) = &broken {
+            outcome.status = Status::Failed(Failure::new(
+                FailureKind::Harness,
+                format!("the test closed or replaced {broken}, so its worker stopped"),
+            ));
+        }
         let done = TestDone {
             index: command.index,
             stdout_end: fd_size(1),
@@ -89,9 +117,52 @@ pub(crate) fn worker_main(protocol: &str) -> ! {
             fatal("could not write a result to the results file");
         }
         outbox.result_written();
+        if let Some(broken) = broken {
+            retire(&mut results, &format!("a test broke {broken}"));
+            outbox.announce();
+            std::process::exit(0);
+        }
     }
+    // The harness closed the command pipe: the run is over.
+    retire(&mut results, "the run is over");
     outbox.announce();
     std::process::exit(0)
+}
+
+/// What fds 3, 4 and 5 were when the worker started (device and inode), to
+/// notice a test that closes or replaces one.
+struct ProtocolFds([Option<(u64, u64)>; 3]);
+
+impl ProtocolFds {
+    const NAMES: [&str; 3] = [
+        "fd 3 (the worker's results file)",
+        "fd 4 (the worker's command pipe)",
+        "fd 5 (the worker's wake pipe)",
+    ];
+
+    fn now() -> ProtocolFds {
+        ProtocolFds([RESULTS_FD, COMMANDS_FD, WAKE_FD].map(identity))
+    }
+
+    /// The first descriptor that is no longer what it was, by name.
+    fn changed(&self) -> Option<&'static str> {
+        let now = ProtocolFds::now();
+        (0..3)
+            .find(|&i| now.0[i] != self.0[i])
+            .map(|i| Self::NAMES[i])
+    }
+}
+
+fn identity(fd: i32) -> Option<(u64, u64)> {
+    let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: fstat writes a whole `stat` into the buffer when it returns 0,
+    // and the buffer is read only then.
+    unsafe {
+        (libc::fstat(fd, stat.as_mut_ptr()) == 0).then(|| {
+            let stat = stat.assume_init();
+            (stat.st_dev, stat.st_ino)
+        })
+    }
 }
 
 /// Tells the harness, through the wake pipe, that results are waiting in
