@@ -8,8 +8,17 @@ use std::time::{Duration, Instant};
 
 /// Runs the adversary fixture with `args`, recording pids in `pids`.
 fn adversary(pids: &Path, args: &[&str]) -> Run {
+    timed_adversary(pids, args).0
+}
+
+/// [`adversary`], with how long the run took. The clock starts after the
+/// fixture is built, so a slow build cannot fail a timing check.
+fn timed_adversary(pids: &Path, args: &[&str]) -> (Run, Duration) {
+    let bin = fixture_bin("adversary");
     let pids = pids.to_str().unwrap();
-    run(&fixture_bin("adversary"), args, &[("ADVERSARY_PIDS", pids)])
+    let started = Instant::now();
+    let ran = run(&bin, args, &[("ADVERSARY_PIDS", pids)]);
+    (ran, started.elapsed())
 }
 
 /// Whether a process exists and is not a zombie.
@@ -61,9 +70,7 @@ fn processes_a_test_starts_end_with_its_worker_however_it_ends() {
 #[test]
 fn a_crash_after_a_test_forked_is_a_crash_at_once() {
     let pids = tempfile::tempdir().unwrap();
-    let started = Instant::now();
-    let ran = adversary(pids.path(), &["fork_", "--test-threads", "1"]);
-    let took = started.elapsed();
+    let (ran, took) = timed_adversary(pids.path(), &["fork_", "--test-threads", "1"]);
     assert_eq!(ran.status_of("fork_a_keeps_the_pipes"), "ok");
     assert_eq!(ran.status_of("fork_b_aborts"), "FAILED");
     assert_eq!(ran.status_of("fork_c_passes"), "ok");
@@ -96,12 +103,10 @@ fn a_test_that_breaks_the_command_pipe_fails_and_the_next_one_runs() {
 #[test]
 fn a_hang_behind_long_queued_commands_still_times_out() {
     let pids = tempfile::tempdir().unwrap();
-    let started = Instant::now();
-    let ran = adversary(pids.path(), &["a_module_with", "--test-threads", "1"]);
+    let (ran, took) = timed_adversary(pids.path(), &["a_module_with", "--test-threads", "1"]);
     assert!(
-        started.elapsed() < Duration::from_secs(60),
-        "the 1 s timeout took {:?}",
-        started.elapsed()
+        took < Duration::from_secs(60),
+        "the 1 s timeout took {took:?}"
     );
     assert!(
         ran.summary()
@@ -120,13 +125,8 @@ fn a_hang_behind_long_queued_commands_still_times_out() {
 #[test]
 fn in_process_a_hang_holding_the_stdout_lock_is_still_reported() {
     let pids = tempfile::tempdir().unwrap();
-    let started = Instant::now();
-    let ran = adversary(pids.path(), &["lock_", "--in-process"]);
-    assert!(
-        started.elapsed() < Duration::from_secs(30),
-        "took {:?}",
-        started.elapsed()
-    );
+    let (ran, took) = timed_adversary(pids.path(), &["lock_", "--in-process"]);
+    assert!(took < Duration::from_secs(30), "took {took:?}");
     assert_eq!(ran.code, Some(101));
     assert_eq!(ran.status_of("lock_holds_stdout_and_hangs"), "FAILED");
     assert!(ran.stdout.contains("timed out"), "{}", ran.stdout);
