@@ -156,7 +156,7 @@ fn check(fixture: &FixtureFn, errors: &mut Errors) -> Option<Type> {
             "`#[fixture]` goes on a free function, not a method: tests name it by parameter",
         ));
     }
-    if let Some(token) = &sig.unsafety {
+    if let syn::Safety::Unsafe(token) = &sig.safety {
         errors.at(
             token.span,
             "a `#[fixture]` function cannot be `unsafe`: tests call it as safe code",

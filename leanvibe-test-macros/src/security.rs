@@ -355,7 +355,7 @@ fn expand(
         Input::Payload => quote!(probe.payload()),
         Input::Probe => quote!(probe),
     };
-    // Spanned on the return type: a type that is not an `Outcome` is
+    // Spanned on the return type: a type that is not an `IntoResponse` is
     // reported there.
     let (lo, hi) = match &sig.output {
         ReturnType::Type(_, ty) => {
@@ -457,9 +457,14 @@ fn expand(
             },
         )
     });
+    // The registration needs leanvibe-test's `security` feature; the
+    // function itself is kept either way, so only one error shows.
+    let gate = quote::quote_spanned!(Span::call_site()=> #p::if_security_feature!);
     quote! {
         #func
-        #shim
-        #(#cases)*
+        #gate {
+            #shim
+            #(#cases)*
+        }
     }
 }

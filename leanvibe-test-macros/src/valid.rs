@@ -22,7 +22,7 @@ fn check_signature(test_fn: &TestFn, errors: &mut Errors) {
             "a `#[plugin_test]` function cannot be `const`; remove `const`",
         );
     }
-    if let Some(token) = &sig.unsafety {
+    if let syn::Safety::Unsafe(token) = &sig.safety {
         errors.at(
             token.span,
             "a `#[plugin_test]` function cannot be `unsafe`: the harness calls it as safe code; \

@@ -1,124 +1,69 @@
 //! The command line: libtest's stable options with the same meaning, plus
 //! this harness's own (`--in-process`, `--profile`, `--partition`, reports).
+//!
+//! Parsed with `lexopt` rather than `clap`: the harness is linked into every
+//! test binary, and clap's derive costs more to build than the rest of the
+//! core together. The help text is written out below.
 
-use clap::{Parser, ValueEnum};
+use crate::report::partition::Partition;
+use lexopt::{Arg, Parser, ValueExt};
+use std::ffi::OsString;
+use std::path::PathBuf;
 
 /// Parsed command-line arguments of a test binary.
-///
-/// ```
-/// use clap::Parser;
-/// let args = leanvibe_test::cli::Args::try_parse_from(["suite", "unit::", "--exact", "--skip", "slow"]).unwrap();
-/// assert_eq!(args.filters, ["unit::"]);
-/// assert!(args.exact);
-/// ```
-#[derive(Debug, Clone, Default, Parser)]
-#[command(
-    about = "A leanvibe-test harness: runs the #[plugin_test] tests of this binary.",
-    // Without this, clap shows this type's doc comment, example and all.
-    long_about = None,
-    disable_version_flag = true
-)]
-pub struct Args {
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Args {
     /// Run only tests whose name contains one of these filters.
-    #[arg(value_name = "FILTER")]
     pub filters: Vec<String>,
-
-    /// Filters and --skip match whole names instead of substrings.
-    #[arg(long)]
+    /// Filters and `--skip` match whole names instead of substrings.
     pub exact: bool,
-
-    /// Skip tests whose name contains FILTER (repeatable).
-    #[arg(long, value_name = "FILTER")]
+    /// Skip tests whose name contains one of these (repeatable).
     pub skip: Vec<String>,
-
     /// Run only ignored tests.
-    #[arg(long, conflicts_with = "include_ignored")]
     pub ignored: bool,
-
     /// Run ignored tests as well as the others.
-    #[arg(long)]
     pub include_ignored: bool,
-
     /// List the tests instead of running them.
-    #[arg(long)]
     pub list: bool,
-
-    /// Output format.
-    #[arg(long, value_enum, value_name = "pretty|terse")]
+    /// `--format`, if given.
     pub format: Option<Format>,
-
-    /// Terse output: one character per test (same as --format terse).
-    #[arg(short, long)]
+    /// `-q`: the same as `--format terse`.
     pub quiet: bool,
-
-    /// Worker processes to run tests in (default: available parallelism).
-    #[arg(long, value_name = "N", env = "RUST_TEST_THREADS")]
+    /// Worker processes (`--test-threads`, else `RUST_TEST_THREADS`).
     pub test_threads: Option<usize>,
-
-    /// Do not capture test output: pass it through to the terminal.
-    #[arg(long, alias = "no-capture")]
+    /// Pass test output through instead of capturing it.
     pub nocapture: bool,
-
     /// Show the captured output of passing tests too.
-    #[arg(long)]
     pub show_output: bool,
-
     /// When to use colours.
-    #[arg(
-        long,
-        value_enum,
-        value_name = "auto|always|never",
-        default_value = "auto"
-    )]
     pub color: ColorChoice,
-
-    /// Accepted for compatibility with cargo; tests are run as usual.
-    #[arg(long)]
-    pub test: bool,
-
-    /// Run benchmarks: this harness has none, so no test runs.
-    #[arg(long)]
-    pub bench: bool,
-
-    /// Run tests one after another inside this process (for debuggers).
-    #[arg(long)]
+    /// Run tests one after another inside this process.
     pub in_process: bool,
-
-    /// Configuration profile from leanvibe.toml.
-    #[arg(long, value_name = "NAME", env = "LEANVIBE_PROFILE")]
+    /// Profile from `leanvibe.toml` (`--profile`, else `LEANVIBE_PROFILE`).
     pub profile: Option<String>,
-
-    /// Run a deterministic share of the tests: `slice:M/N` or `hash:M/N`.
-    #[arg(long, value_name = "slice:M/N|hash:M/N")]
-    pub partition: Option<crate::plan::Partition>,
-
-    /// Write the JUnit XML report here.
-    #[arg(long, value_name = "PATH")]
-    pub junit: Option<std::path::PathBuf>,
-
-    /// Write the CTRF JSON report here.
-    #[arg(long, value_name = "PATH")]
-    pub json: Option<std::path::PathBuf>,
-
-    /// Directory for all report files.
-    #[arg(long, value_name = "DIR", env = "LEANVIBE_REPORT_DIR")]
-    pub report_dir: Option<std::path::PathBuf>,
-
+    /// Run only this share of the tests.
+    pub partition: Option<Partition>,
+    /// Where to write the JUnit XML report.
+    pub junit: Option<PathBuf>,
+    /// Where to write the CTRF JSON report.
+    pub json: Option<PathBuf>,
+    /// Directory for all report files (else `LEANVIBE_REPORT_DIR`).
+    pub report_dir: Option<PathBuf>,
     /// Write no report files.
-    #[arg(long)]
     pub no_report: bool,
-
-    /// Do not redact credentials found in output and messages.
-    #[arg(long)]
+    /// Do not redact credentials in output and messages.
     pub no_redact: bool,
-
     /// End the run with the tests closest to their budgets.
-    #[arg(long)]
     pub show_budgets: bool,
+    /// `--bench`: this harness has no benchmarks, so no test runs.
+    pub bench: bool,
+    /// `--help`: print the help. Answered after every argument is checked,
+    /// so a bad one next to it still gets its error.
+    help: bool,
 }
 
 /// `--format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// One line per test.
     Pretty,
@@ -127,7 +72,7 @@ pub enum Format {
 }
 
 /// `--color`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ColorChoice {
     /// Colour when standard output is a terminal and `NO_COLOR` is unset.
     #[default]
@@ -138,48 +83,71 @@ pub enum ColorChoice {
     Never,
 }
 
+/// What `--help` prints.
+const HELP: &str = "\
+A leanvibe-test harness: runs the #[plugin_test] tests of this binary.
+
+Usage: <test-binary> [OPTIONS] [FILTER]...
+
+Arguments:
+  [FILTER]...  Run only tests whose name contains one of these filters
+
+Options:
+      --exact                     Filters and --skip match whole names instead of substrings
+      --skip <FILTER>             Skip tests whose name contains FILTER (repeatable)
+      --ignored                   Run only ignored tests
+      --include-ignored           Run ignored tests as well as the others
+      --list                      List the tests instead of running them
+      --format <pretty|terse>     Output format
+  -q, --quiet                     Terse output: one character per test (same as --format terse)
+      --test-threads <N>          Worker processes to run tests in (default: available
+                                  parallelism) [env: RUST_TEST_THREADS]
+      --nocapture                 Do not capture test output: pass it through (alias: --no-capture)
+      --show-output               Show the captured output of passing tests too
+      --color <auto|always|never> When to use colours [default: auto]
+      --test                      Accepted for compatibility with cargo; tests run as usual
+      --bench                     Run benchmarks: this harness has none, so no test runs
+      --in-process                Run tests one after another inside this process (for debuggers)
+      --profile <NAME>            Configuration profile from leanvibe.toml [env: LEANVIBE_PROFILE]
+      --partition <slice:M/N|hash:M/N>
+                                  Run a deterministic share of the tests
+      --junit <PATH>              Write the JUnit XML report here
+      --json <PATH>               Write the CTRF JSON report here
+      --report-dir <DIR>          Directory for all report files [env: LEANVIBE_REPORT_DIR]
+      --no-report                 Write no report files
+      --no-redact                 Do not redact credentials found in output and messages
+      --show-budgets              End the run with the tests closest to their budgets
+  -h, --help                      Print help
+";
+
 impl Args {
-    /// Parses arguments; a bad one gives a one-line message (no usage dump).
-    ///
-    /// `--help` is returned as `Err` carrying the full help text with
-    /// `is_help` set, so the caller prints it and exits 0.
-    ///
-    /// ```
-    /// let err = leanvibe_test::cli::Args::parse_from_iter(["suite", "--test-threads", "zero"]).unwrap_err();
-    /// assert!(err.message.contains("--test-threads"));
-    /// assert!(!err.message.contains('\n'));
-    /// ```
+    /// Parses `args` (the first is the program name) and the environment
+    /// variables that stand in for absent flags. A bad argument gives a
+    /// one-line message naming it; `--help` is returned as `Err` with
+    /// `is_help` set and the help text, so the caller prints it and exits 0.
     pub fn parse_from_iter<I, T>(args: I) -> Result<Args, ArgsError>
     where
         I: IntoIterator<Item = T>,
-        T: Into<std::ffi::OsString> + Clone,
+        T: Into<OsString>,
     {
-        let args = Args::try_parse_from(args).map_err(|e| {
-            use clap::error::ErrorKind;
-            let is_help = matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
-            let message = if is_help {
-                e.render().to_string()
-            } else {
-                one_line(&e.render().to_string())
-            };
-            ArgsError { message, is_help }
+        let mut args = Args::parse_flags(args).map_err(|message| ArgsError {
+            message: format!("error: {message}"),
+            is_help: false,
         })?;
-        if args.test_threads == Some(0) {
+        args.fill_from_env().map_err(|message| ArgsError {
+            message: format!("error: {message}"),
+            is_help: false,
+        })?;
+        if args.help {
             return Err(ArgsError {
-                message: "error: --test-threads must be at least 1".into(),
-                is_help: false,
+                message: HELP.to_string(),
+                is_help: true,
             });
         }
         Ok(args)
     }
 
     /// The output format after `-q` is taken into account.
-    ///
-    /// ```
-    /// use leanvibe_test::cli::{Args, Format};
-    /// let args = Args::parse_from_iter(["suite", "-q"]).unwrap();
-    /// assert_eq!(args.effective_format(), Format::Terse);
-    /// ```
     pub fn effective_format(&self) -> Format {
         match (self.format, self.quiet) {
             (Some(format), _) => format,
@@ -187,34 +155,247 @@ impl Args {
             (None, false) => Format::Pretty,
         }
     }
+
+    fn parse_flags<I, T>(args: I) -> Result<Args, String>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString>,
+    {
+        let mut parsed = Args::default();
+        let mut parser = Parser::from_iter(args);
+        while let Some(arg) = parser.next().map_err(|e| lexopt_message(&e))? {
+            match arg {
+                Arg::Value(filter) => parsed.filters.push(text(filter, "FILTER")?),
+                Arg::Short('h') | Arg::Long("help") => parsed.help = true,
+                Arg::Short('q') | Arg::Long("quiet") => parsed.quiet = true,
+                Arg::Long("exact") => parsed.exact = true,
+                Arg::Long("skip") => parsed.skip.push(value(&mut parser, "--skip <FILTER>")?),
+                Arg::Long("ignored") => parsed.ignored = true,
+                Arg::Long("include-ignored") => parsed.include_ignored = true,
+                Arg::Long("list") => parsed.list = true,
+                Arg::Long("format") => {
+                    let format = value(&mut parser, "--format <pretty|terse>")?;
+                    parsed.format = Some(match format.as_str() {
+                        "pretty" => Format::Pretty,
+                        "terse" => Format::Terse,
+                        _ => {
+                            return Err(invalid(
+                                &format,
+                                "--format <pretty|terse>",
+                                "pretty, terse",
+                            ));
+                        }
+                    });
+                }
+                Arg::Long("test-threads") => {
+                    let n = value(&mut parser, "--test-threads <N>")?;
+                    parsed.test_threads = Some(threads(&n, "--test-threads <N>")?);
+                }
+                Arg::Long("nocapture" | "no-capture") => parsed.nocapture = true,
+                Arg::Long("show-output") => parsed.show_output = true,
+                Arg::Long("color") => {
+                    let choice = value(&mut parser, "--color <auto|always|never>")?;
+                    parsed.color = match choice.as_str() {
+                        "auto" => ColorChoice::Auto,
+                        "always" => ColorChoice::Always,
+                        "never" => ColorChoice::Never,
+                        _ => {
+                            return Err(invalid(
+                                &choice,
+                                "--color <auto|always|never>",
+                                "auto, always, never",
+                            ));
+                        }
+                    };
+                }
+                // cargo passes `--test` to test targets; tests run as usual.
+                Arg::Long("test") => {}
+                Arg::Long("bench") => parsed.bench = true,
+                Arg::Long("in-process") => parsed.in_process = true,
+                Arg::Long("profile") => {
+                    parsed.profile = Some(value(&mut parser, "--profile <NAME>")?);
+                }
+                Arg::Long("partition") => {
+                    let text = value(&mut parser, "--partition <slice:M/N|hash:M/N>")?;
+                    let partition = text.parse::<Partition>().map_err(|e| {
+                        format!(
+                            "invalid value '{text}' for '--partition <slice:M/N|hash:M/N>': {e}"
+                        )
+                    })?;
+                    parsed.partition = Some(partition);
+                }
+                Arg::Long("junit") => parsed.junit = Some(path(&mut parser)?),
+                Arg::Long("json") => parsed.json = Some(path(&mut parser)?),
+                Arg::Long("report-dir") => parsed.report_dir = Some(path(&mut parser)?),
+                Arg::Long("no-report") => parsed.no_report = true,
+                Arg::Long("no-redact") => parsed.no_redact = true,
+                Arg::Long("show-budgets") => parsed.show_budgets = true,
+                Arg::Short(flag) => {
+                    return Err(format!(
+                        "unexpected argument '-{flag}' found; see --help for the options"
+                    ));
+                }
+                Arg::Long(flag) => {
+                    return Err(format!(
+                        "unexpected argument '--{flag}' found; see --help for the options"
+                    ));
+                }
+            }
+        }
+        if parsed.ignored && parsed.include_ignored {
+            return Err(
+                "the argument '--ignored' cannot be used with '--include-ignored'".to_string(),
+            );
+        }
+        Ok(parsed)
+    }
+
+    fn fill_from_env(&mut self) -> Result<(), String> {
+        if self.test_threads.is_none()
+            && let Some(n) = env("RUST_TEST_THREADS")?
+        {
+            self.test_threads = Some(threads(&n, "RUST_TEST_THREADS")?);
+        }
+        if self.profile.is_none() {
+            self.profile = env("LEANVIBE_PROFILE")?;
+        }
+        if self.report_dir.is_none() {
+            self.report_dir = std::env::var_os("LEANVIBE_REPORT_DIR")
+                .filter(|dir| !dir.is_empty())
+                .map(PathBuf::from);
+        }
+        Ok(())
+    }
 }
 
 /// A command line the harness cannot run with.
 #[derive(Debug, Clone)]
-pub struct ArgsError {
+pub(crate) struct ArgsError {
     /// What to print: one line for an error, the whole help for `--help`.
     pub message: String,
     /// `--help` was asked for: print and exit 0.
     pub is_help: bool,
 }
 
-/// clap's first line names the problem; the rest (tips, usage) is left out so
-/// the error stays one line in CI logs. A hint line like "tip: ..." is kept
-/// when it names the fix, joined with "; ".
-fn one_line(rendered: &str) -> String {
-    let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
-    let first = lines
-        .next()
-        .unwrap_or("error: invalid arguments")
-        .to_string();
-    // clap suggests `-- --flag` for an unknown flag, but these arguments
-    // already come after cargo's `--`: a user who typed a flag we do not
-    // have needs the list of flags, not a second `--`.
-    match lines.find(|l| l.starts_with("tip:")) {
-        Some(tip) if !tip.starts_with("tip: to pass") => format!("{first}; {tip}"),
-        _ if first.starts_with("error: unexpected argument") => {
-            format!("{first}; see --help for the options")
+/// The value of the option being parsed, as UTF-8.
+fn value(parser: &mut Parser, option: &str) -> Result<String, String> {
+    let value = parser
+        .value()
+        .map_err(|_| format!("a value is required for '{option}' but none was supplied"))?;
+    text(value, option)
+}
+
+fn path(parser: &mut Parser) -> Result<PathBuf, String> {
+    parser
+        .value()
+        .map(PathBuf::from)
+        .map_err(|e| lexopt_message(&e))
+}
+
+fn text(value: OsString, what: &str) -> Result<String, String> {
+    value
+        .string()
+        .map_err(|e| format!("invalid UTF-8 in '{what}': {e}"))
+}
+
+fn threads(n: &str, option: &str) -> Result<usize, String> {
+    match n.trim().parse::<usize>() {
+        Ok(0) => Err(format!(
+            "invalid value '{n}' for '{option}': must be at least 1"
+        )),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("invalid value '{n}' for '{option}': {e}")),
+    }
+}
+
+fn invalid(value: &str, option: &str, possible: &str) -> String {
+    format!("invalid value '{value}' for '{option}'; possible values: {possible}")
+}
+
+/// An environment variable; set but empty counts as unset.
+fn env(key: &str) -> Result<Option<String>, String> {
+    match std::env::var(key) {
+        Ok(value) if value.is_empty() => Ok(None),
+        Ok(value) => Ok(Some(value)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(value)) => Err(format!(
+            "invalid UTF-8 in {key}: {}",
+            value.to_string_lossy()
+        )),
+    }
+}
+
+/// lexopt's messages, in the words used above.
+fn lexopt_message(error: &lexopt::Error) -> String {
+    match error {
+        lexopt::Error::UnexpectedValue { option, value } => format!(
+            "unexpected value '{}' for '{option}': it takes none",
+            value.to_string_lossy()
+        ),
+        lexopt::Error::MissingValue {
+            option: Some(option),
+        } => format!("a value is required for '{option}' but none was supplied"),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Args, ArgsError> {
+        Args::parse_from_iter(std::iter::once("suite").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn libtest_options_parse_as_libtest_reads_them() {
+        let args = parse(&["unit::", "--exact", "--skip", "slow", "--skip=flaky", "-q"]).unwrap();
+        assert_eq!(args.filters, ["unit::"]);
+        assert!(args.exact);
+        assert_eq!(args.skip, ["slow", "flaky"]);
+        assert_eq!(args.effective_format(), Format::Terse);
+        let args = parse(&[
+            "--test-threads=3",
+            "--format",
+            "pretty",
+            "-q",
+            "--no-capture",
+        ])
+        .unwrap();
+        assert_eq!(args.test_threads, Some(3));
+        assert_eq!(args.effective_format(), Format::Pretty);
+        assert!(args.nocapture);
+        let args = parse(&["--partition", "hash:2/3", "--color", "never"]).unwrap();
+        assert_eq!(args.partition.unwrap().to_string(), "hash:2/3");
+        assert_eq!(args.color, ColorChoice::Never);
+    }
+
+    #[test]
+    fn errors_are_one_line_and_name_the_argument() {
+        for (argv, named) in [
+            (&["--test-threads", "zero"][..], "--test-threads"),
+            (&["--test-threads", "0"], "--test-threads"),
+            (&["--test-threads"], "--test-threads"),
+            (&["--format", "json"], "json"),
+            (&["--color", "sometimes"], "sometimes"),
+            (&["--partition", "hash:0/2"], "hash:0/2"),
+            (&["--ignored", "--include-ignored"], "--include-ignored"),
+            (&["--exact=yes"], "--exact"),
+            (&["-x"], "-x"),
+        ] {
+            let err = parse(argv).unwrap_err();
+            assert!(!err.is_help);
+            assert!(err.message.starts_with("error: "), "{}", err.message);
+            assert!(!err.message.contains('\n'), "{}", err.message);
+            assert!(err.message.contains(named), "{argv:?}: {}", err.message);
         }
-        _ => first,
+    }
+
+    #[test]
+    fn help_wins_over_filters_but_not_over_errors() {
+        let help = parse(&["some_test", "--help"]).unwrap_err();
+        assert!(help.is_help);
+        assert!(help.message.contains("--test-threads <N>"));
+        assert!(!parse(&["--help", "--bogus"]).unwrap_err().is_help);
     }
 }

@@ -8,12 +8,13 @@
 
 use crate::__private::{KindedFailure, SetupFailure, fail_setup};
 use crate::skip::Skipped;
-use futures_util::FutureExt;
 use std::any::Any;
 use std::fmt::Debug;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
+use std::pin::pin;
 use std::sync::OnceLock;
+use std::task::Poll;
 
 /// Implemented by the hidden companion of every `#[fixture]` (a struct with
 /// the fixture's name) for the parameter type it provides: `T` for a
@@ -68,10 +69,24 @@ pub fn build<T>(name: &str, body: impl FnOnce() -> T) -> T {
 
 /// [`build`] for an async fixture body.
 pub async fn build_async<T>(name: &str, body: impl Future<Output = T>) -> T {
-    match AssertUnwindSafe(body).catch_unwind().await {
+    match catch_unwind(body).await {
         Ok(value) => value,
         Err(payload) => reraise(name, payload),
     }
+}
+
+/// Awaits `future`, returning a panic in any of its polls as `Err` with the
+/// payload, as `catch_unwind` does for a closure.
+pub(crate) async fn catch_unwind<F: Future>(future: F) -> Result<F::Output, Box<dyn Any + Send>> {
+    let mut future = pin!(future);
+    std::future::poll_fn(|cx| {
+        match panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
+            Err(payload) => Poll::Ready(Err(payload)),
+        }
+    })
+    .await
 }
 
 /// The value of a fixture returning `Result`; an `Err` is a setup error.
@@ -129,9 +144,7 @@ pub fn on_worker_runtime_blocking<T: Send + 'static>(
 ) -> T {
     let (sender, receiver) = std::sync::mpsc::channel();
     worker_runtime().spawn(async move {
-        let result = AssertUnwindSafe(build_async(name, body))
-            .catch_unwind()
-            .await;
+        let result = catch_unwind(build_async(name, body)).await;
         // The receiver waits below until this arrives.
         let _ = sender.send(result);
     });

@@ -12,22 +12,22 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-/// How a harness run ended. Call [`Conclusion::exit`] to end the process with
+/// How a harness run ended. Call [`RunConclusion::exit`] to end the process with
 /// libtest's exit code.
 ///
 /// ```no_run
 /// // What `leanvibe_test::main!()` expands to, in effect:
-/// leanvibe_test::harness::run().exit();
+/// leanvibe_test::run().exit();
 /// ```
 #[must_use = "a conclusion carries the exit code"]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Conclusion {
+pub struct RunConclusion {
     /// 0 when every selected test passed, 101 otherwise (libtest's codes).
     pub exit_code: i32,
 }
 
-impl Conclusion {
-    /// Ends the process with [`exit_code`](Conclusion::exit_code).
+impl RunConclusion {
+    /// Ends the process with [`exit_code`](RunConclusion::exit_code).
     pub fn exit(self) -> ! {
         let _ = std::io::stdout().flush();
         std::process::exit(self.exit_code)
@@ -38,7 +38,7 @@ impl Conclusion {
 /// the harness started) this runs the worker loop instead and never returns.
 /// Call it first thing in `main`, before starting threads (as `main!()` does):
 /// a worker edits its own environment.
-pub fn run() -> Conclusion {
+pub fn run() -> RunConclusion {
     if let Some(protocol) = worker::worker_protocol() {
         worker::worker_main(&protocol);
     }
@@ -46,7 +46,7 @@ pub fn run() -> Conclusion {
 }
 
 /// Runs the harness with the given arguments (the first is the program name).
-pub fn run_with_args<I, T>(argv: I) -> Conclusion
+pub(crate) fn run_with_args<I, T>(argv: I) -> RunConclusion
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
@@ -62,7 +62,7 @@ where
             101
         }
     };
-    Conclusion { exit_code }
+    RunConclusion { exit_code }
 }
 
 fn run_args(args: &Args) -> i32 {

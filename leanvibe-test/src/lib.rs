@@ -35,21 +35,38 @@
 //! `cargo test`, `cargo nextest run` and rust-analyzer's "Run test" all work;
 //! the command line is libtest's (see the README for the full reference).
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 #[cfg(feature = "bench")]
+#[cfg_attr(docsrs, doc(cfg(feature = "bench")))]
 pub mod bench;
 pub mod budget;
-pub mod cli;
+mod cli;
 pub mod config;
+#[cfg(feature = "deploy")]
+#[cfg_attr(docsrs, doc(cfg(feature = "deploy")))]
 pub mod deploy;
-pub mod harness;
+pub mod errors;
+mod harness;
+pub mod json;
+#[cfg(feature = "perf")]
+#[cfg_attr(docsrs, doc(cfg(feature = "perf")))]
 pub mod perf;
-pub mod plan;
+mod plan;
+#[cfg(feature = "plugin")]
+#[cfg_attr(docsrs, doc(cfg(feature = "plugin")))]
 pub mod plugin;
-pub mod record;
-pub mod registry;
+mod record;
+mod registry;
 pub mod report;
+#[cfg(feature = "security")]
+#[cfg_attr(docsrs, doc(cfg(feature = "security")))]
 pub mod security;
+#[cfg(feature = "services")]
+#[cfg_attr(docsrs, doc(cfg(feature = "services")))]
 pub mod service;
+#[cfg(any(feature = "perf", feature = "deploy"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "perf", feature = "deploy"))))]
 pub mod threshold;
 
 /// Credential detection and redaction, shared by the report writers and the
@@ -60,9 +77,11 @@ mod attach;
 mod fixture;
 mod measure;
 mod runner;
+mod scratch;
 mod skip;
 
 pub use attach::attach;
+pub use harness::{RunConclusion, run};
 pub use skip::{REQUIRE_PREREQUISITES_ENV, prerequisite_missing, skip};
 
 #[doc(hidden)]
@@ -304,9 +323,14 @@ pub use leanvibe_test_macros::fixture;
 /// Runs a function against attack payloads, one registered test per
 /// vector, judged by oracles that observe what happened (files read,
 /// commands run, expressions evaluated, requests made, time and memory), not
-/// only whether the payload was echoed.
+/// only whether the payload was echoed. Needs the `security` feature (the
+/// example's last function, the `plugin` feature too).
 ///
-/// ```no_run,standalone_crate
+#[cfg_attr(
+    all(feature = "security", feature = "plugin"),
+    doc = "```no_run,standalone_crate"
+)]
+#[cfg_attr(not(all(feature = "security", feature = "plugin")), doc = "```ignore")]
 /// use leanvibe_test::prelude::*;
 ///
 /// /// Payload only: registers `render::xss`, `render::log_injection`, ...
@@ -330,7 +354,7 @@ pub use leanvibe_test_macros::fixture;
 ///     std::fs::read_to_string(path).map_err(|e| e.to_string())
 /// }
 ///
-/// /// Async works too, with any `Outcome` (here the plugin contract's).
+/// /// Async works too, with any `IntoResponse` (here the plugin contract's).
 /// #[security_suite(vectors = [xss])]
 /// async fn handle(payload: &str) -> TaskResult {
 ///     TaskResult::error(ErrorCode::InvalidParameter, "names may not hold markup")
@@ -351,7 +375,7 @@ pub use leanvibe_test_macros::fixture;
 /// ([`security::Probe`]: the payload plus the sandbox root, canary URL,
 /// generated secrets, credentials and account). `path_traversal`, `secrets`
 /// and `auth_bypass` need the probe. It returns anything implementing
-/// [`security::Outcome`]: `TaskResult` (a rejection must carry an
+/// [`security::IntoResponse`]: `TaskResult` (a rejection must carry an
 /// `error_code`), `Result<T: Serialize, E: Display>`, or
 /// [`security::Response`]. Each payload runs on its own thread with fds 1
 /// and 2 captured; an async function gets a fresh tokio runtime per payload.
@@ -415,11 +439,14 @@ pub use tokio;
 /// use leanvibe_test::prelude::*;
 /// ```
 pub mod prelude {
+    #[cfg(feature = "plugin")]
+    pub use crate::errors::HarnessError;
+    #[cfg(feature = "plugin")]
     pub use crate::plugin::{
-        ErrorCode, HarnessError, Plugin, PluginConfig, PluginError, PluginHarness, Task,
-        TaskResult, async_trait,
+        ErrorCode, Plugin, PluginConfig, PluginError, PluginHarness, Task, TaskResult, async_trait,
     };
-    pub use crate::security::{Outcome, Probe};
+    #[cfg(feature = "security")]
+    pub use crate::security::{IntoResponse, Probe};
     pub use crate::{fixture, plugin_test, security_suite};
 }
 
@@ -464,7 +491,7 @@ pub mod prelude {
 ///
 /// A target with its own `#[global_allocator]` cannot use `main!`; it can
 /// wrap that allocator in a [`budget::TrackingAllocator`] itself and call
-/// `leanvibe_test::harness::run().exit()` from its own `main`.
+/// `leanvibe_test::run().exit()` from its own `main`.
 #[macro_export]
 macro_rules! main {
     () => {

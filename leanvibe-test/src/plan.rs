@@ -4,8 +4,6 @@
 
 use crate::cli::Args;
 use crate::registry::{Ignore, TestCase};
-use std::fmt;
-use std::str::FromStr;
 
 /// One selected test.
 #[derive(Debug, Clone)]
@@ -31,13 +29,6 @@ pub struct Plan {
 }
 
 /// Selects from `cases` (in registry order) as libtest would with `args`.
-///
-/// ```
-/// use leanvibe_test::{cli::Args, plan};
-/// let args = Args::parse_from_iter(["suite", "nothing-matches-this"]).unwrap();
-/// let plan = plan::select(&[], &args);
-/// assert!(plan.tests.is_empty());
-/// ```
 pub fn select(cases: &[&'static TestCase], args: &Args) -> Plan {
     let matches = |name: &str, pattern: &str| {
         if args.exact {
@@ -73,96 +64,16 @@ pub fn select(cases: &[&'static TestCase], args: &Args) -> Plan {
         tests.clear();
     }
     if let Some(partition) = &args.partition {
-        tests = partition.apply(tests);
+        tests = tests
+            .into_iter()
+            .enumerate()
+            .filter(|(position, test)| partition.keeps(*position, &test.name))
+            .map(|(_, test)| test)
+            .collect();
     }
     Plan {
         filtered_out: cases.len() - tests.len(),
         tests,
-    }
-}
-
-/// A share of the tests for one of N CI machines, as nextest defines it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Partition {
-    /// How tests are dealt out.
-    pub kind: PartitionKind,
-    /// This shard, 1-based.
-    pub index: u32,
-    /// Number of shards.
-    pub total: u32,
-}
-
-/// How `--partition` deals tests out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PartitionKind {
-    /// The i-th selected test (in name order) goes to shard `i % N + 1`:
-    /// even counts, but adding a test moves others between shards.
-    Slice,
-    /// A test goes to shard `hash(name) % N + 1`: a test stays on its shard
-    /// whatever else is added.
-    Hash,
-}
-
-impl Partition {
-    fn apply(&self, tests: Vec<PlannedTest>) -> Vec<PlannedTest> {
-        let total = u64::from(self.total);
-        let shard = u64::from(self.index - 1);
-        tests
-            .into_iter()
-            .enumerate()
-            .filter(|(i, test)| match self.kind {
-                PartitionKind::Slice => *i as u64 % total == shard,
-                PartitionKind::Hash => fnv1a(test.name.as_bytes()) % total == shard,
-            })
-            .map(|(_, test)| test)
-            .collect()
-    }
-}
-
-/// FNV-1a: stable across builds, platforms and Rust versions, unlike std's
-/// `DefaultHasher`, so a test's shard never changes between CI runs.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
-impl FromStr for Partition {
-    type Err = String;
-
-    /// Parses `slice:M/N` or `hash:M/N` with `1 <= M <= N`.
-    ///
-    /// ```
-    /// use leanvibe_test::plan::{Partition, PartitionKind};
-    /// let p: Partition = "hash:2/3".parse().unwrap();
-    /// assert_eq!((p.kind, p.index, p.total), (PartitionKind::Hash, 2, 3));
-    /// assert!("hash:4/3".parse::<Partition>().is_err());
-    /// ```
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("expected slice:M/N or hash:M/N with 1 <= M <= N, got `{s}`");
-        let (kind, share) = s.split_once(':').ok_or_else(bad)?;
-        let kind = match kind {
-            "slice" => PartitionKind::Slice,
-            "hash" => PartitionKind::Hash,
-            _ => return Err(bad()),
-        };
-        let (index, total) = share.split_once('/').ok_or_else(bad)?;
-        let index: u32 = index.parse().map_err(|_| bad())?;
-        let total: u32 = total.parse().map_err(|_| bad())?;
-        if index == 0 || index > total {
-            return Err(bad());
-        }
-        Ok(Partition { kind, index, total })
-    }
-}
-
-impl fmt::Display for Partition {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = match self.kind {
-            PartitionKind::Slice => "slice",
-            PartitionKind::Hash => "hash",
-        };
-        write!(f, "{kind}:{}/{}", self.index, self.total)
     }
 }
 

@@ -7,7 +7,39 @@ pub use crate::fixture::{
     on_worker_runtime_blocking, setup_async, setup_sync,
 };
 pub use crate::registry::{Budget, Ignore, ShouldPanic, TestAttrs, TestBody, TestCase};
+
+/// The registry, for tests of the generated code (this crate's trybuild
+/// cases); not an API.
+pub mod registry {
+    pub use crate::registry::{Budget, Ignore, ShouldPanic, TestAttrs, TestBody, TestCase, all};
+}
+pub use crate::__if_security_feature as if_security_feature;
+#[cfg(feature = "security")]
 pub use crate::security::generated as security;
+
+/// Keeps what `#[security_suite]` registers when the `security` feature is
+/// on; otherwise one error, on the attribute, naming the feature to enable.
+#[cfg(feature = "security")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_security_feature {
+    ($($registration:tt)*) => { $($registration)* };
+}
+
+/// See the `security` version above.
+#[cfg(not(feature = "security"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_security_feature {
+    ($($registration:tt)*) => {
+        ::core::compile_error!(
+            "`#[security_suite]` needs leanvibe-test's `security` cargo feature, which is off.
+Turn it on in Cargo.toml:
+    [dev-dependencies]
+    leanvibe-test = { version = \"0.1\", features = [\"security\"] }"
+        );
+    };
+}
 pub use inventory;
 pub use tokio;
 

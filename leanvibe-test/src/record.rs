@@ -1,6 +1,6 @@
 //! What happened when a test ran: the record every reporter consumes.
 //!
-//! A worker builds an [`Outcome`] for each test and sends it to the harness as
+//! A worker builds an [`TestOutcome`] for each test and sends it to the harness as
 //! JSON; the harness adds what only it knows (captured output, crashes,
 //! timeouts) and turns it into a [`TestRecord`] for the reporters.
 
@@ -25,7 +25,7 @@ impl Status {
     /// `true` for [`Status::Failed`].
     ///
     /// ```
-    /// assert!(!leanvibe_test::record::Status::Passed.is_failed());
+    /// assert!(!leanvibe_test::report::Status::Passed.is_failed());
     /// ```
     pub fn is_failed(&self) -> bool {
         matches!(self, Status::Failed(_))
@@ -57,7 +57,7 @@ impl Failure {
     /// A failure without a location.
     ///
     /// ```
-    /// use leanvibe_test::record::{Failure, FailureKind};
+    /// use leanvibe_test::report::{Failure, FailureKind};
     /// let failure = Failure::new(FailureKind::Error, "Error: \"disk full\"");
     /// assert_eq!(failure.headline(), "Error: \"disk full\"");
     /// ```
@@ -73,7 +73,7 @@ impl Failure {
     /// page shows in its failure list.
     ///
     /// ```
-    /// use leanvibe_test::record::{Failure, FailureKind};
+    /// use leanvibe_test::report::{Failure, FailureKind};
     /// let failure = Failure {
     ///     kind: FailureKind::Panic,
     ///     message: "assertion `left == right` failed\n  left: 1\n right: 2".into(),
@@ -102,7 +102,7 @@ impl Failure {
     /// panic's message, `at LOCATION` below any other message that has one.
     ///
     /// ```
-    /// use leanvibe_test::record::{Failure, FailureKind};
+    /// use leanvibe_test::report::{Failure, FailureKind};
     /// let failure = Failure {
     ///     kind: FailureKind::Panic,
     ///     message: "boom".into(),
@@ -176,7 +176,7 @@ impl FailureKind {
     /// The stable name used in reports (`panic`, `timeout`, `budget.time`, ...).
     ///
     /// ```
-    /// use leanvibe_test::record::FailureKind;
+    /// use leanvibe_test::report::FailureKind;
     /// assert_eq!(FailureKind::BudgetTime.as_str(), "budget.time");
     /// ```
     pub fn as_str(self) -> &'static str {
@@ -215,7 +215,7 @@ pub struct Measurements {
 
 /// What a worker knows about one test once it has run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Outcome {
+pub struct TestOutcome {
     /// Pass, fail or ignored.
     #[serde(flatten)]
     pub status: Status,
@@ -225,8 +225,8 @@ pub struct Outcome {
     pub measurements: Measurements,
     /// Extra data attached by the test (perf results, findings, ...), keyed
     /// by topic, reported under CTRF `extra`.
-    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    #[serde(default, skip_serializing_if = "crate::json::Map::is_empty")]
+    pub extra: crate::json::Map,
 }
 
 /// Everything the reporters get about one finished test.
@@ -247,7 +247,7 @@ pub struct TestRecord {
     /// The limits that applied (attribute merged over the profile's defaults).
     pub budget: crate::registry::Budget,
     /// What happened.
-    pub outcome: Outcome,
+    pub outcome: TestOutcome,
     /// Captured standard output (empty with `--nocapture`).
     pub stdout: Vec<u8>,
     /// Captured standard error (empty with `--nocapture`).
@@ -258,11 +258,11 @@ impl TestRecord {
     /// A test that passed after failing at least once (nextest's "flaky").
     ///
     /// ```
-    /// # use leanvibe_test::record::*;
+    /// # use leanvibe_test::report::*;
     /// let record = TestRecord {
     ///     name: "t".into(), module: "".into(), file: "f.rs".into(), line: 1,
     ///     tags: vec![], kind: "unit".into(), budget: Default::default(),
-    ///     outcome: Outcome { status: Status::Passed, duration_ms: 1.0,
+    ///     outcome: TestOutcome { status: Status::Passed, duration_ms: 1.0,
     ///         measurements: Measurements { attempts: 2, ..Default::default() },
     ///         extra: Default::default() },
     ///     stdout: vec![], stderr: vec![],

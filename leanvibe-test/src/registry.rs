@@ -9,7 +9,7 @@
 /// Built by `#[plugin_test]`; users do not write these by hand.
 ///
 /// ```
-/// for case in leanvibe_test::registry::all() {
+/// for case in leanvibe_test::__private::registry::all() {
 ///     assert!(!case.name.is_empty());
 ///     assert!(case.line > 0);
 /// }
@@ -57,7 +57,7 @@ impl TestAttrs {
     /// The attributes of a plain `#[plugin_test]`.
     ///
     /// ```
-    /// let attrs = leanvibe_test::registry::TestAttrs::DEFAULT;
+    /// let attrs = leanvibe_test::__private::registry::TestAttrs::DEFAULT;
     /// assert_eq!(attrs.kind, "unit");
     /// ```
     pub const DEFAULT: TestAttrs = TestAttrs {
@@ -138,7 +138,7 @@ inventory::collect!(TestCase);
 /// Every registered test, in registration order (unspecified; the planner sorts).
 ///
 /// ```
-/// for case in leanvibe_test::registry::all() {
+/// for case in leanvibe_test::__private::registry::all() {
 ///     println!("{}", case.name);
 /// }
 /// ```
@@ -151,7 +151,7 @@ impl TestCase {
     /// name, then the function, joined by `::`.
     ///
     /// ```
-    /// # use leanvibe_test::registry::*;
+    /// # use leanvibe_test::__private::registry::*;
     /// fn body() -> Result<(), String> { Ok(()) }
     /// let case = TestCase {
     ///     name: "parses", module_path: "suite::unit", file: "tests/suite.rs", line: 3,
@@ -170,7 +170,7 @@ impl TestCase {
     /// spares an allocation per test.
     ///
     /// ```
-    /// # use leanvibe_test::registry::*;
+    /// # use leanvibe_test::__private::registry::*;
     /// # fn body() -> Result<(), String> { Ok(()) }
     /// # let case = TestCase { name: "t", module_path: "suite::a", file: "", line: 1,
     /// #     manifest_dir: ".", attrs: TestAttrs::DEFAULT, body };
@@ -192,7 +192,7 @@ impl TestCase {
     /// JUnit `classname` and CTRF `suite`.
     ///
     /// ```
-    /// # use leanvibe_test::registry::*;
+    /// # use leanvibe_test::__private::registry::*;
     /// # fn body() -> Result<(), String> { Ok(()) }
     /// # let case = TestCase { name: "t", module_path: "suite::a::b", file: "", line: 1,
     /// #     manifest_dir: ".", attrs: TestAttrs::DEFAULT, body };

@@ -7,7 +7,13 @@
 //! know `avg` and `p(95)`, deployment gates know `error_rate` and `memory_mb`),
 //! which passes its vocabulary to [`Threshold::parse_in`] so an unknown name is
 //! an error listing the known ones.
+//!
+//! Latencies are called `avg` and `p(N)`, in milliseconds, in every
+//! vocabulary (perf, bench, deploy). The `#[plugin_test]` budget keys say the
+//! same with `<=` implied: `p95_ms = 40` is `p(95)<=40`. `docs/perf.md`
+//! ("Which form to use when") says where each form belongs.
 
+use crate::errors::ThresholdError;
 use std::fmt;
 use std::str::FromStr;
 
@@ -84,16 +90,6 @@ impl Comparison {
     }
 }
 
-/// Why a threshold did not parse. The message names the text and the problem.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("bad threshold `{text}`: {problem}")]
-pub struct ThresholdError {
-    /// The text given.
-    pub text: String,
-    /// What is wrong with it.
-    pub problem: String,
-}
-
 /// One metric a caller accepts: its name and whether it takes an argument.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MetricName {
@@ -152,6 +148,20 @@ impl Threshold {
     /// ```
     pub fn numeric_argument(&self) -> Option<f64> {
         self.argument.as_deref()?.trim().parse().ok()
+    }
+
+    /// The metric with its argument, as a vocabulary names it: `avg`,
+    /// `p(95)`, `error_rate`.
+    ///
+    /// ```
+    /// let t: leanvibe_test::threshold::Threshold = "p( 95 ) <= 40".parse().unwrap();
+    /// assert_eq!(t.measure(), "p(95)");
+    /// ```
+    pub fn measure(&self) -> String {
+        match &self.argument {
+            Some(argument) => format!("{}({argument})", self.metric),
+            None => self.metric.clone(),
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-//! Drives the report sinks with synthetic records through the `Event` API and
+//! Drives the report sinks with synthetic records through the `RunEvent` API and
 //! checks the files against the JUnit XSD and the CTRF schema, with hostile
 //! output in every place a test can put text.
 //!
@@ -7,11 +7,11 @@
 //! prerequisites, so a test whose own checks passed but could not validate
 //! against them is reported as skipped with the reason (a failure in CI).
 
-use leanvibe_test::record::{Failure, FailureKind, Measurements, Outcome, Status, TestRecord};
-use leanvibe_test::registry::Budget;
+use leanvibe_test::budget::Budget;
 use leanvibe_test::report::ctrf::CtrfReport;
 use leanvibe_test::report::files::ReportPaths;
-use leanvibe_test::report::{Event, ReportOptions, Reporter, RunInfo, Summary, junit, merge};
+use leanvibe_test::report::{Failure, FailureKind, Measurements, Status, TestOutcome, TestRecord};
+use leanvibe_test::report::{ReportOptions, Reporter, RunEvent, RunInfo, RunSummary, junit, merge};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::SystemTime;
@@ -60,7 +60,7 @@ fn record(name: &str, module: &str, status: Status, attempts: u32) -> TestRecord
             p95_ms: Some(10.0),
             ..Budget::NONE
         },
-        outcome: Outcome {
+        outcome: TestOutcome {
             status,
             duration_ms: 12.5,
             measurements: Measurements {
@@ -133,22 +133,22 @@ fn run_info(partition: Option<&str>, selected: usize, filtered_out: usize) -> Ru
 fn run(dir: &Path, info: &RunInfo, records: &[TestRecord], options: &ReportOptions) -> ReportPaths {
     let paths = ReportPaths::in_dir(dir, &info.binary_name);
     let mut sinks = paths.reporters(options).unwrap();
-    let mut summary = Summary {
+    let mut summary = RunSummary {
         filtered_out: info.filtered_out,
-        ..Summary::default()
+        ..RunSummary::default()
     };
-    let mut emit = |event: Event<'_>| {
+    let mut emit = |event: RunEvent<'_>| {
         for sink in sinks.iter_mut() {
             sink.on_event(&event).unwrap();
         }
     };
-    emit(Event::RunStarted(info));
+    emit(RunEvent::RunStarted(info));
     for record in records {
-        emit(Event::TestStarted { name: &record.name });
-        emit(Event::TestFinished(record));
+        emit(RunEvent::TestStarted { name: &record.name });
+        emit(RunEvent::TestFinished(record));
         summary.count(record);
     }
-    emit(Event::RunFinished {
+    emit(RunEvent::RunFinished {
         summary: &summary,
         elapsed_s: 0.5,
         end: &leanvibe_test::report::RunEnd::Completed,
@@ -383,13 +383,13 @@ fn killed_run_leaves_a_readable_event_stream() {
             ReportOptions::default(),
         )
         .unwrap();
-        sink.on_event(&Event::RunStarted(&info)).unwrap();
+        sink.on_event(&RunEvent::RunStarted(&info)).unwrap();
         for record in &records[..3] {
-            sink.on_event(&Event::TestStarted { name: &record.name })
+            sink.on_event(&RunEvent::TestStarted { name: &record.name })
                 .unwrap();
-            sink.on_event(&Event::TestFinished(record)).unwrap();
+            sink.on_event(&RunEvent::TestFinished(record)).unwrap();
         }
-        sink.on_event(&Event::TestStarted {
+        sink.on_event(&RunEvent::TestStarted {
             name: &records[3].name,
         })
         .unwrap();
@@ -516,7 +516,10 @@ fn overlapping_shards_are_refused() {
     let one = shard(&root.path().join("s1"), "hash:1/2", &records[..5], total);
     let two = shard(&root.path().join("s2"), "hash:2/2", &records[4..], total);
     let err = merge::merge_files(&[one, two]).unwrap_err();
-    assert!(matches!(err, merge::MergeError::Overlap { .. }), "{err}");
+    assert!(
+        matches!(err, leanvibe_test::errors::MergeError::Overlap { .. }),
+        "{err}"
+    );
     let message = err.to_string();
     assert!(
         message.contains(&format!("test `{}`", records[4].name)),
@@ -552,7 +555,7 @@ fn missing_shard_is_named() {
     assert!(
         matches!(
             err,
-            merge::MergeError::MissingShard {
+            leanvibe_test::errors::MergeError::MissingShard {
                 index: 2,
                 total: 3,
                 ..
@@ -564,14 +567,20 @@ fn missing_shard_is_named() {
 
     let again = merge::merge_files(&[one.clone(), one.clone()]).unwrap_err();
     assert!(
-        matches!(again, merge::MergeError::DuplicateShard { .. }),
+        matches!(
+            again,
+            leanvibe_test::errors::MergeError::DuplicateShard { .. }
+        ),
         "{again}"
     );
 
-    let other = shard(&root.path().join("c2"), "count:2/3", &records[4..8], total);
+    let other = shard(&root.path().join("c2"), "slice:2/3", &records[4..8], total);
     let mixed = merge::merge_files(&[one, other]).unwrap_err();
     assert!(
-        matches!(mixed, merge::MergeError::MixedPartitions { .. }),
+        matches!(
+            mixed,
+            leanvibe_test::errors::MergeError::MixedPartitions { .. }
+        ),
         "{mixed}"
     );
 }

@@ -7,10 +7,10 @@
 //! may be off by up to `FLUSH_THRESHOLD`.
 
 use leanvibe_test::__private::{AsyncConfig, run_async, run_sync};
+use leanvibe_test::budget::Budget;
 use leanvibe_test::budget::alloc::{self, FLUSH_THRESHOLD};
 use leanvibe_test::budget::{TestMeter, TrackingAllocator, check};
-use leanvibe_test::record::{FailureKind, Measurements};
-use leanvibe_test::registry::Budget;
+use leanvibe_test::report::{FailureKind, Measurements};
 use std::alloc::{Layout, alloc_zeroed, dealloc, realloc};
 use std::hint::black_box;
 use std::sync::Mutex;

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 /// until `b_waits_for_a_signal` has written its pids, and returns them.
 fn start_interrupted(dir: &Path, extra: &[&str]) -> (Child, u32, u32) {
     let pids = dir.join("pids");
+    // Before the spawn: the harness captures into `TMPDIR` from its first test.
+    std::fs::create_dir_all(dir.join("tmp")).unwrap();
     let child = Command::new(fixture_bin("interrupted"))
         .args(["--test-threads", "1", "--report-dir"])
         .arg(dir.join("reports"))
@@ -24,7 +26,6 @@ fn start_interrupted(dir: &Path, extra: &[&str]) -> (Child, u32, u32) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the fixture starts");
-    std::fs::create_dir_all(dir.join("tmp")).unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     let text = loop {
         if let Ok(text) = std::fs::read_to_string(&pids) {

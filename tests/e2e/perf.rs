@@ -227,7 +227,7 @@ fn stress_counts_panics_apart_from_errors() {
 
 /// Runs `cargo bench` on the example plugin's `process` bench (dev profile,
 /// so it reuses the outer build; its baseline is `process.debug.json`).
-fn cargo_bench(slow: bool) -> (Run, Value, String) {
+fn cargo_bench(slow: bool, baseline_mode: &str) -> (Run, Value, String) {
     let output = Command::new(cargo())
         .current_dir(workspace_root())
         .args([
@@ -239,7 +239,7 @@ fn cargo_bench(slow: bool) -> (Run, Value, String) {
             "--bench",
             "process",
         ])
-        .env_remove("LEANVIBE_BENCH_BASELINE")
+        .env("LEANVIBE_BENCH_BASELINE", baseline_mode)
         .env("LEANVIBE_EXAMPLE_SLOW", if slow { "1" } else { "0" })
         .env("NO_COLOR", "1")
         .output()
@@ -277,13 +277,38 @@ fn target_dir() -> PathBuf {
         .to_path_buf()
 }
 
+/// Puts the committed baseline back however the test ends.
+struct RestoreOnDrop {
+    path: PathBuf,
+    committed: Vec<u8>,
+}
+
+impl Drop for RestoreOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::write(&self.path, &self.committed);
+    }
+}
+
+/// The committed baseline was measured on another machine; comparing this
+/// machine against it would test the machine. So the test records a
+/// baseline here first (`update`), then gates a normal run and a slowed
+/// one against it, and puts the committed file back.
 #[test]
-fn cargo_bench_gates_the_example_against_its_committed_baseline() {
+fn cargo_bench_gates_the_example_against_a_baseline_recorded_here() {
     let baseline =
         workspace_root().join("examples/data-plugin/benches/baselines/process.debug.json");
     let committed = std::fs::read(&baseline).expect("the baseline is committed");
+    let _restore = RestoreOnDrop {
+        path: baseline.clone(),
+        committed,
+    };
 
-    let (normal, report, junit) = cargo_bench(false);
+    let (update, report, _) = cargo_bench(false, "update");
+    assert_eq!(update.code, Some(0), "recording failed:\n{}", update.stdout);
+    assert_eq!(report["baseline"]["status"], "updated", "{report}");
+    let recorded = std::fs::read(&baseline).unwrap();
+
+    let (normal, report, junit) = cargo_bench(false, "compare");
     assert_eq!(
         normal.code,
         Some(0),
@@ -306,7 +331,7 @@ fn cargo_bench_gates_the_example_against_its_committed_baseline() {
     );
     assert!(!junit.contains("<failure"), "{junit}");
 
-    let (slow, report, junit) = cargo_bench(true);
+    let (slow, report, junit) = cargo_bench(true, "compare");
     assert_ne!(
         slow.code,
         Some(0),
@@ -317,7 +342,7 @@ fn cargo_bench_gates_the_example_against_its_committed_baseline() {
     let bench = &report["benches"][0];
     assert_eq!(bench["status"], "failed");
     // The budget still holds (a 5 ms sleep is under 25 ms): the regression
-    // against the committed baseline is what fails.
+    // against the baseline is what fails.
     assert!(
         bench["thresholds"]
             .as_array()
@@ -343,6 +368,6 @@ fn cargo_bench_gates_the_example_against_its_committed_baseline() {
         slow.stdout
     );
 
-    // Gating never rewrites the committed baseline.
-    assert_eq!(std::fs::read(&baseline).unwrap(), committed);
+    // Gating never rewrites the baseline.
+    assert_eq!(std::fs::read(&baseline).unwrap(), recorded);
 }

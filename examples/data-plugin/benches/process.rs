@@ -8,7 +8,7 @@
 //! deliberately slowed build that the gate must reject against the baseline.
 
 use data_plugin::DataPlugin;
-use leanvibe_test::bench::Gate;
+use leanvibe_test::bench::BenchGate;
 use leanvibe_test::bench::criterion::Criterion;
 use leanvibe_test::plugin::{Plugin, PluginConfig, Task};
 use serde_json::json;
@@ -41,7 +41,7 @@ fn benches(c: &mut Criterion) {
 }
 
 fn main() {
-    Gate::new("process")
+    BenchGate::new("process")
         // Milliseconds; the SDK's standard is far above this task's cost.
         .budget("process_data/100", ["avg<25", "p(95)<40", "max<50"])
         // The mean may grow by up to 200 % before the gate fails: the shared

@@ -4,7 +4,8 @@
 //! a missing `redis-server` is reported as skipped, which libtest cannot say.
 
 use super::*;
-use leanvibe_test::plugin::{HarnessError, PluginHarness};
+use leanvibe_test::errors::HarnessError;
+use leanvibe_test::plugin::PluginHarness;
 use serde_json::json;
 use std::time::Duration;
 use wiremock::matchers::{header, method, path};

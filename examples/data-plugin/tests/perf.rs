@@ -9,8 +9,9 @@
 //! twice; a pass after a rerun is reported as flaky, never hidden.
 
 use data_plugin::DataPlugin;
+use leanvibe_test::errors::HarnessError;
 use leanvibe_test::perf;
-use leanvibe_test::plugin::{HarnessError, PluginConfig, PluginHarness, Task};
+use leanvibe_test::plugin::{PluginConfig, PluginHarness, Task};
 use leanvibe_test::prelude::*;
 use leanvibe_test::service::{self, ServiceFixture};
 use serde_json::{Value, json};

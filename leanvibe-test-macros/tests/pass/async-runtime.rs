@@ -1,7 +1,7 @@
 //! Async tests run on the runtime their keys ask for.
 
 use leanvibe_test::plugin_test;
-use leanvibe_test::registry::{self, TestCase};
+use leanvibe_test::__private::registry::{self, TestCase};
 use leanvibe_test::tokio;
 use std::time::Duration;
 use tokio::runtime::{Handle, RuntimeFlavor};

@@ -53,20 +53,20 @@ fn takes_fixture_through_renamed_path(answer: u32) {
 }
 
 fn main() {
-    let case = leanvibe_test::registry::all()
+    let case = leanvibe_test::__private::registry::all()
         .find(|case| case.name == "through_renamed_path")
         .expect("registered through the renamed path");
     assert_eq!(case.attrs.tags, ["renamed"]);
     assert_eq!((case.body)(), Ok(()));
     assert_eq!(SYNC_CALLS.load(Ordering::SeqCst), 1);
 
-    let case = leanvibe_test::registry::all()
+    let case = leanvibe_test::__private::registry::all()
         .find(|case| case.name == "async_through_renamed_path")
         .expect("registered through the renamed path");
     assert_eq!((case.body)(), Ok(()));
     assert_eq!(ASYNC_CALLS.load(Ordering::SeqCst), 1);
 
-    let case = leanvibe_test::registry::all()
+    let case = leanvibe_test::__private::registry::all()
         .find(|case| case.name == "takes_fixture_through_renamed_path")
         .expect("registered through the renamed path");
     assert_eq!((case.body)(), Ok(()));

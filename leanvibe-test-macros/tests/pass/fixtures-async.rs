@@ -4,7 +4,7 @@
 //! fixtures work in async tests too.
 
 use leanvibe_test::__private::SetupFailure;
-use leanvibe_test::registry::{self, TestCase};
+use leanvibe_test::__private::registry::{self, TestCase};
 use leanvibe_test::tokio::{self, runtime::Handle, sync::mpsc};
 use leanvibe_test::{fixture, plugin_test};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};

@@ -3,7 +3,7 @@
 //! built once per process and shared; dependencies between fixtures.
 
 use leanvibe_test::__private::SetupFailure;
-use leanvibe_test::registry::{self, TestCase};
+use leanvibe_test::__private::registry::{self, TestCase};
 use leanvibe_test::{fixture, plugin_test};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 

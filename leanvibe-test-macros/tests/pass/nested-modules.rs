@@ -1,7 +1,7 @@
 //! Tests in nested modules register their module path; visibility and raw
 //! identifiers pass through.
 
-use leanvibe_test::registry::{self, TestCase};
+use leanvibe_test::__private::registry::{self, TestCase};
 
 mod plugin {
     pub mod config {

@@ -1,7 +1,7 @@
 //! Every key lands in the registered `TestAttrs`, converted right.
 
 use leanvibe_test::plugin_test;
-use leanvibe_test::registry::{self, Budget, Ignore, ShouldPanic, TestCase};
+use leanvibe_test::__private::registry::{self, Budget, Ignore, ShouldPanic, TestCase};
 
 const PLAIN_LINE: u32 = line!() + 4;
 #[plugin_test(

@@ -2,7 +2,7 @@
 //! form, sync and async.
 
 use leanvibe_test::plugin_test;
-use leanvibe_test::registry::{self, TestCase};
+use leanvibe_test::__private::registry::{self, TestCase};
 
 #[plugin_test]
 fn ok_string() -> Result<(), String> {

@@ -3,7 +3,7 @@
 //! `<vector>` after the attribute's own.
 
 use leanvibe_test::plugin::TaskResult;
-use leanvibe_test::registry::{self, TestCase};
+use leanvibe_test::__private::registry::{self, TestCase};
 use leanvibe_test::security::Probe;
 use leanvibe_test::security_suite;
 

@@ -2,7 +2,7 @@
 //! `#[test]`, and the function stays callable by other code.
 
 use leanvibe_test::plugin_test;
-use leanvibe_test::registry::{self, Ignore, ShouldPanic, TestCase};
+use leanvibe_test::__private::registry::{self, Ignore, ShouldPanic, TestCase};
 
 #[plugin_test]
 #[ignore]

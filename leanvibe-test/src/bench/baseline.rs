@@ -1,5 +1,6 @@
 //! Baseline files: `benches/baselines/<target>.json`, committed by the user.
 
+use crate::errors::BaselineModeError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -32,21 +33,21 @@ impl BaselineMode {
     /// # #[cfg(feature = "bench")] {
     /// use leanvibe_test::bench::BaselineMode;
     /// assert_eq!(BaselineMode::parse("update"), Ok(BaselineMode::Update));
-    /// assert!(BaselineMode::parse("save").unwrap_err().contains("compare, update, require"));
+    /// assert!(BaselineMode::parse("save").unwrap_err().to_string().contains("compare, update, require"));
     /// # }
     /// ```
-    pub fn parse(value: &str) -> Result<BaselineMode, String> {
+    pub fn parse(value: &str) -> Result<BaselineMode, BaselineModeError> {
         match value.trim() {
             "" | "compare" => Ok(BaselineMode::Compare),
             "update" => Ok(BaselineMode::Update),
             "require" => Ok(BaselineMode::Require),
-            other => Err(format!(
-                "{BASELINE_ENV}={other:?} is not a mode; use one of: compare, update, require"
-            )),
+            other => Err(BaselineModeError {
+                value: other.to_string(),
+            }),
         }
     }
 
-    pub(crate) fn from_env() -> Result<BaselineMode, String> {
+    pub(crate) fn from_env() -> Result<BaselineMode, BaselineModeError> {
         Self::parse(&std::env::var(BASELINE_ENV).unwrap_or_default())
     }
 }

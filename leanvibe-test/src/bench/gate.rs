@@ -56,7 +56,7 @@ type Configure = Box<dyn FnOnce(Criterion) -> Criterion>;
 /// A bench target's gate: budgets per benchmark and a regression tolerance.
 ///
 /// ```no_run
-/// use leanvibe_test::bench::{Gate, criterion::Criterion};
+/// use leanvibe_test::bench::{BenchGate, criterion::Criterion};
 /// use std::hint::black_box;
 ///
 /// fn benches(c: &mut Criterion) {
@@ -64,7 +64,7 @@ type Configure = Box<dyn FnOnce(Criterion) -> Criterion>;
 /// }
 ///
 /// fn main() {
-///     Gate::new("sums")
+///     BenchGate::new("sums")
 ///         .budget("sum/1000", ["avg<0.05", "p(95)<0.1"])
 ///         .tolerance(0.10)
 ///         .run(benches)
@@ -72,18 +72,18 @@ type Configure = Box<dyn FnOnce(Criterion) -> Criterion>;
 /// }
 /// ```
 #[must_use = "a gate does nothing until `.run(benches)`"]
-pub struct Gate {
+pub struct BenchGate {
     target: String,
     budgets: Vec<(String, Thresholds)>,
     tolerance: f64,
     configure: Option<Configure>,
 }
 
-/// What the gate concluded; [`Conclusion::exit`] ends the process with its code.
+/// What the gate concluded; [`BenchConclusion::exit`] ends the process with its code.
 #[derive(Debug)]
 #[must_use = "call `.exit()` so a broken budget fails `cargo bench`"]
-pub struct Conclusion {
-    /// The compliance report (also written to [`Conclusion::compliance_path`]).
+pub struct BenchConclusion {
+    /// The compliance report (also written to [`BenchConclusion::compliance_path`]).
     pub report: BenchReport,
     /// Where the compliance JSON was written (`None` when not measuring).
     pub compliance_path: Option<PathBuf>,
@@ -91,23 +91,23 @@ pub struct Conclusion {
     pub junit_path: Option<PathBuf>,
 }
 
-impl Conclusion {
+impl BenchConclusion {
     /// 0 when everything held, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         if self.report.passed { 0 } else { 1 }
     }
 
-    /// Exits the process with [`Conclusion::exit_code`].
+    /// Exits the process with [`BenchConclusion::exit_code`].
     pub fn exit(self) -> ! {
         std::process::exit(self.exit_code())
     }
 }
 
-impl Gate {
+impl BenchGate {
     /// A gate for the bench target `target` (its `[[bench]] name`, which
     /// names the baseline and output files).
-    pub fn new(target: impl Into<String>) -> Gate {
-        Gate {
+    pub fn new(target: impl Into<String>) -> BenchGate {
+        BenchGate {
             target: target.into(),
             budgets: Vec::new(),
             tolerance: 0.10,
@@ -119,7 +119,7 @@ impl Gate {
     /// with its budget in [`BENCH_METRICS`] (milliseconds). Only declared
     /// benchmarks are gated. A threshold that does not parse panics here.
     #[track_caller]
-    pub fn budget<I>(mut self, id: impl Into<String>, thresholds: I) -> Gate
+    pub fn budget<I>(mut self, id: impl Into<String>, thresholds: I) -> BenchGate
     where
         I: IntoIterator,
         I::Item: AsRef<str>,
@@ -134,14 +134,17 @@ impl Gate {
     /// The allowed slowdown of the mean against the baseline (default 0.10,
     /// i.e. 10 %). A regression fails only when the whole 95 % interval of
     /// the change lies above it.
-    pub fn tolerance(mut self, tolerance: f64) -> Gate {
+    pub fn tolerance(mut self, tolerance: f64) -> BenchGate {
         self.tolerance = tolerance;
         self
     }
 
     /// Adjusts criterion's configuration (sample size, measurement time)
     /// before the command line is applied.
-    pub fn configure(mut self, configure: impl FnOnce(Criterion) -> Criterion + 'static) -> Gate {
+    pub fn configure(
+        mut self,
+        configure: impl FnOnce(Criterion) -> Criterion + 'static,
+    ) -> BenchGate {
         self.configure = Some(Box::new(configure));
         self
     }
@@ -151,7 +154,7 @@ impl Gate {
     /// Without `--bench` on the command line (`cargo test --benches` runs
     /// bench targets in criterion's test mode), nothing is measured and the
     /// gate passes without writing files.
-    pub fn run(self, benches: impl FnOnce(&mut Criterion)) -> Conclusion {
+    pub fn run(self, benches: impl FnOnce(&mut Criterion)) -> BenchConclusion {
         let target_dir = target_dir();
         let criterion_dir = std::env::var_os("CRITERION_HOME")
             .map(PathBuf::from)
@@ -175,7 +178,7 @@ impl Gate {
         };
         if !measuring {
             println!("leanvibe bench gate: not measuring (no --bench), nothing judged");
-            return Conclusion {
+            return BenchConclusion {
                 report: gate.empty_report(&criterion_dir),
                 compliance_path: None,
                 junit_path: None,
@@ -195,7 +198,7 @@ impl Gate {
             eprintln!("leanvibe bench gate: cannot write {}: {e}", junit.display());
         }
         print_summary(&report, &compliance, &junit);
-        Conclusion {
+        BenchConclusion {
             report,
             compliance_path: Some(compliance),
             junit_path: Some(junit),
@@ -240,7 +243,7 @@ impl Judge {
         criterion_dir: &Path,
         since: SystemTime,
         baseline_path: &Path,
-        mode: Result<BaselineMode, String>,
+        mode: Result<BaselineMode, crate::errors::BaselineModeError>,
     ) -> BenchReport {
         let mut passed = true;
         let (mode, mode_error) = match mode {
@@ -251,7 +254,7 @@ impl Judge {
         let (baseline, mut status) = match (&mode_error, loaded) {
             (Some(e), _) => {
                 passed = false;
-                (None, status("invalid", e.clone()))
+                (None, status("invalid", e.to_string()))
             }
             (None, Err(e)) => {
                 passed = false;

@@ -17,7 +17,7 @@
 //!
 //! ```no_run
 //! // benches/process.rs
-//! use leanvibe_test::bench::{Gate, criterion::Criterion};
+//! use leanvibe_test::bench::{BenchGate, criterion::Criterion};
 //! use std::time::Duration;
 //!
 //! fn benches(c: &mut Criterion) {
@@ -25,7 +25,7 @@
 //! }
 //!
 //! fn main() {
-//!     Gate::new("process")                       // the [[bench]] name
+//!     BenchGate::new("process")                       // the [[bench]] name
 //!         .budget("parse/small", ["avg<25", "p(95)<40"]) // ms
 //!         .tolerance(0.10)                       // +10 % mean allowed
 //!         .configure(|c| c.sample_size(10).measurement_time(Duration::from_secs(1)))
@@ -50,7 +50,7 @@ mod report;
 mod results;
 
 pub use baseline::{BASELINE_ENV, BASELINE_SCHEMA, BaselineBench, BaselineFile, BaselineMode};
-pub use gate::{BENCH_METRICS, Conclusion, Gate};
+pub use gate::{BENCH_METRICS, BenchConclusion, BenchGate};
 pub use regression::Change;
 pub use report::{
     BENCH_SCHEMA, BaselineStatus, BenchReport, BenchResult, EstimatesMs, Regression, SampleFigures,

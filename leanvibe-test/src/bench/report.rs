@@ -150,10 +150,10 @@ impl BenchReport {
             binary: self.target.clone(),
             ..RunExtra::default()
         };
-        let mut extra = serde_json::Map::new();
+        let mut extra = crate::json::Map::new();
         extra.insert(
             EXTRA_KEY.into(),
-            serde_json::to_value(run).unwrap_or_default(),
+            crate::json::to_value(&run).unwrap_or_default(),
         );
         CtrfReport {
             report_format: "CTRF".into(),
@@ -190,14 +190,14 @@ impl BenchReport {
             attempts: 1,
             ..TestExtra::default()
         };
-        let mut extra = serde_json::Map::new();
+        let mut extra = crate::json::Map::new();
         extra.insert(
             EXTRA_KEY.into(),
-            serde_json::to_value(leanvibe).unwrap_or_default(),
+            crate::json::to_value(&leanvibe).unwrap_or_default(),
         );
         extra.insert(
             "bench".into(),
-            serde_json::to_value(bench).unwrap_or_default(),
+            crate::json::to_value(&bench).unwrap_or_default(),
         );
         CtrfTest {
             name: bench.id.clone(),

@@ -1,7 +1,7 @@
 //! Budget verdicts: compare what a test measured with its limits.
 
 use super::rss;
-use super::stats::Summary;
+use super::stats::SampleStats;
 use crate::record::{Failure, FailureKind, Measurements};
 use crate::registry::Budget;
 
@@ -19,8 +19,8 @@ const MIB: u64 = 1 << 20;
 ///
 /// ```
 /// use leanvibe_test::budget::check;
-/// use leanvibe_test::record::{FailureKind, Measurements};
-/// use leanvibe_test::registry::Budget;
+/// use leanvibe_test::report::{FailureKind, Measurements};
+/// use leanvibe_test::budget::Budget;
 ///
 /// let budget = Budget { max_ms: Some(50.0), ..Budget::NONE };
 /// let slow = Measurements { runs_ms: vec![63.24], ..Default::default() };
@@ -101,7 +101,7 @@ fn check_rss(budget: &Budget, m: &Measurements) -> Option<Failure> {
 }
 
 fn check_stats(budget: &Budget, m: &Measurements) -> Option<Failure> {
-    let summary = Summary::of(&m.runs_ms)?;
+    let summary = SampleStats::of(&m.runs_ms)?;
     let limits = [
         ("mean", budget.mean_ms, summary.mean),
         ("p50", budget.p50_ms, summary.p50),

@@ -16,7 +16,7 @@ use crate::registry::Budget;
 ///
 /// ```
 /// use leanvibe_test::budget::{check, TestMeter};
-/// use leanvibe_test::registry::Budget;
+/// use leanvibe_test::budget::Budget;
 ///
 /// let budget = Budget { max_ms: Some(50.0), ..Budget::NONE };
 /// let meter = TestMeter::start(&budget);

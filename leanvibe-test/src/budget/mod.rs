@@ -13,7 +13,7 @@
 //!
 //! ```
 //! use leanvibe_test::budget::{check, TestMeter};
-//! use leanvibe_test::registry::Budget;
+//! use leanvibe_test::budget::Budget;
 //!
 //! let budget = Budget { max_heap_bytes: Some(80 << 20), ..Budget::NONE };
 //! let meter = TestMeter::start(&budget);
@@ -31,6 +31,7 @@ mod meter;
 pub mod rss;
 pub mod stats;
 
+pub use crate::registry::Budget;
 pub use alloc::TrackingAllocator;
 pub use check::check;
 pub use meter::TestMeter;

@@ -10,30 +10,7 @@
 //! returns [`RssError::Unsupported`]: an RSS budget then fails the test rather
 //! than passing without being checked.
 
-use std::io;
-
-/// Why the peak resident set could not be measured.
-///
-/// ```
-/// let e = leanvibe_test::budget::rss::RssError::Unsupported;
-/// assert!(e.to_string().starts_with("max_rss_mb is unsupported on this platform"));
-/// ```
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum RssError {
-    /// Not Linux: there is no resettable high-water mark.
-    #[error("max_rss_mb is unsupported on this platform (it needs Linux's /proc/self/clear_refs)")]
-    Unsupported,
-    /// `/proc/self/clear_refs` or `/proc/self/status` could not be used.
-    #[error("max_rss_mb could not be measured: {what}: {source}")]
-    Proc {
-        /// What was being done (`writing /proc/self/clear_refs`).
-        what: &'static str,
-        /// The I/O error.
-        #[source]
-        source: io::Error,
-    },
-}
+use crate::errors::RssError;
 
 /// Resets the high-water mark to the current resident set and returns it, in
 /// bytes: the baseline for [`peak_bytes`].

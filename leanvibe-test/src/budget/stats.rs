@@ -8,41 +8,52 @@
 
 /// Minimum, maximum, mean and nearest-rank percentiles of a set of samples.
 ///
+/// The samples are a test's measured run times in milliseconds wherever the
+/// crate uses this, which is what the serialised names (in the CTRF report's
+/// `extra.leanvibe.stats`) say: `runs`, `min_ms`, ..., `p99_ms`.
+///
 /// ```
-/// use leanvibe_test::budget::stats::Summary;
-/// let s = Summary::of(&[3.0, 1.0, 2.0, 4.0]).unwrap();
+/// use leanvibe_test::budget::stats::SampleStats;
+/// let s = SampleStats::of(&[3.0, 1.0, 2.0, 4.0]).unwrap();
 /// assert_eq!((s.min, s.max, s.mean, s.p50), (1.0, 4.0, 2.5, 2.0));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Summary {
+pub struct SampleStats {
     /// How many samples.
+    #[serde(rename = "runs")]
     pub count: usize,
     /// The smallest sample.
+    #[serde(rename = "min_ms")]
     pub min: f64,
     /// The largest sample.
+    #[serde(rename = "max_ms")]
     pub max: f64,
     /// The arithmetic mean.
+    #[serde(rename = "mean_ms")]
     pub mean: f64,
     /// Nearest-rank 50th percentile (the lower median for an even count).
+    #[serde(rename = "p50_ms")]
     pub p50: f64,
     /// Nearest-rank 95th percentile.
+    #[serde(rename = "p95_ms")]
     pub p95: f64,
     /// Nearest-rank 99th percentile.
+    #[serde(rename = "p99_ms")]
     pub p99: f64,
 }
 
-impl Summary {
+impl SampleStats {
     /// Summarises `samples` (in any order); `None` when there are none.
     ///
     /// ```
-    /// use leanvibe_test::budget::stats::Summary;
-    /// assert!(Summary::of(&[]).is_none());
-    /// assert_eq!(Summary::of(&[7.5]).unwrap().p99, 7.5);
+    /// use leanvibe_test::budget::stats::SampleStats;
+    /// assert!(SampleStats::of(&[]).is_none());
+    /// assert_eq!(SampleStats::of(&[7.5]).unwrap().p99, 7.5);
     /// ```
-    pub fn of(samples: &[f64]) -> Option<Summary> {
+    pub fn of(samples: &[f64]) -> Option<SampleStats> {
         let mut sorted = samples.to_vec();
         sorted.sort_by(f64::total_cmp);
-        Some(Summary {
+        Some(SampleStats {
             count: sorted.len(),
             min: *sorted.first()?,
             max: *sorted.last()?,
@@ -115,7 +126,7 @@ mod tests {
 
     #[test]
     fn summary_sorts_its_input() {
-        let s = Summary::of(&[9.0, 1.0, 5.0, 3.0, 7.0]).unwrap();
+        let s = SampleStats::of(&[9.0, 1.0, 5.0, 3.0, 7.0]).unwrap();
         assert_eq!(s.count, 5);
         assert_eq!((s.min, s.max), (1.0, 9.0));
         assert_eq!(s.mean, 5.0);

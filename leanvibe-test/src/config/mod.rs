@@ -30,7 +30,7 @@
 //!
 //! ```
 //! use leanvibe_test::config::Config;
-//! use leanvibe_test::registry::Budget;
+//! use leanvibe_test::budget::Budget;
 //!
 //! let text = "[profile.default]\nmax_ms = 50\nmax_mb = 80\n\n[profile.ci]\nretries = 2\n";
 //! let config = Config::parse(text, "leanvibe.toml".as_ref())?;
@@ -45,10 +45,9 @@
 //! # Ok::<(), leanvibe_test::config::ConfigError>(())
 //! ```
 
-mod error;
 mod parse;
 
-pub use error::ConfigError;
+pub use crate::errors::ConfigError;
 
 use crate::registry::Budget;
 use std::collections::BTreeMap;
@@ -105,7 +104,7 @@ impl Profile {
     ///
     /// ```
     /// use leanvibe_test::config::Config;
-    /// use leanvibe_test::registry::Budget;
+    /// use leanvibe_test::budget::Budget;
     /// let config = Config::parse("[profile.default]\nmax_kb = 512\nretries = 1\n", "leanvibe.toml".as_ref())?;
     /// let profile = config.profile("default")?;
     /// let budget = profile.apply(&Budget { retries: Some(0), ..Budget::NONE });

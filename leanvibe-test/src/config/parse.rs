@@ -2,7 +2,7 @@
 //! against the spans toml keeps, so errors can name the line.
 
 use super::Profile;
-use super::error::ConfigError;
+use crate::errors::ConfigError;
 use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};

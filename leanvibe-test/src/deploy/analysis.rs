@@ -3,7 +3,7 @@
 
 use super::clock::Clock;
 use super::environment::{Environment, Target};
-use super::gate::{Gate, GateRecord, GateRun, Verdict};
+use super::gate::{GateRecord, GateRun, MetricGate, Verdict};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -27,39 +27,39 @@ use std::time::Duration;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Analysis {
     /// The gates, in the order their measurements are taken at a tie.
-    pub gates: Vec<Gate>,
+    pub gates: Vec<MetricGate>,
 }
 
 impl Analysis {
     /// An analysis of these gates.
     ///
     /// ```
-    /// use leanvibe_test::deploy::{Analysis, Gate};
-    /// let analysis = Analysis::new(vec![Gate::new("p95_ms<200")?.count(3)]);
-    /// # Ok::<(), leanvibe_test::threshold::ThresholdError>(())
+    /// use leanvibe_test::deploy::{Analysis, MetricGate};
+    /// let analysis = Analysis::new(vec![MetricGate::new("p(95)<200")?.count(3)]);
+    /// # Ok::<(), leanvibe_test::errors::ThresholdError>(())
     /// ```
-    pub fn new(gates: Vec<Gate>) -> Analysis {
+    pub fn new(gates: Vec<MetricGate>) -> Analysis {
         Analysis { gates }
     }
 
     /// The guide's standards, each measured `count` times every `interval`:
-    /// `error_rate<0.02`, `avg_ms<=50` and `memory_mb<=80`.
+    /// `error_rate<0.02`, `avg<=50` and `memory_mb<=80`.
     ///
     /// ```
     /// use leanvibe_test::deploy::Analysis;
     /// let canary = Analysis::guide(std::time::Duration::from_secs(60), 5);
-    /// assert_eq!(canary.gates[1].threshold.to_string(), "avg_ms<=50");
+    /// assert_eq!(canary.gates[1].threshold.to_string(), "avg<=50");
     /// ```
     pub fn guide(interval: Duration, count: u32) -> Analysis {
         let gate = |text: &str| {
-            Gate::new(text)
+            MetricGate::new(text)
                 .expect("the guide's thresholds are in the deploy vocabulary")
                 .interval(interval)
                 .count(count)
         };
         Analysis::new(vec![
             gate("error_rate<0.02"),
-            gate("avg_ms<=50"),
+            gate("avg<=50"),
             gate("memory_mb<=80"),
         ])
     }
@@ -73,7 +73,7 @@ impl Analysis {
     pub fn duration(&self) -> Duration {
         self.gates
             .iter()
-            .map(Gate::duration)
+            .map(MetricGate::duration)
             .max()
             .unwrap_or_default()
     }

@@ -6,7 +6,7 @@ use super::environment::{Environment, Target};
 use super::gate::Verdict;
 use super::health::HealthCheck;
 use super::policy::{InconclusivePolicy, Judge, Judgement};
-use super::result::{Outcome, Recorder, RolloutResult};
+use super::result::{Recorder, RolloutOutcome, RolloutResult};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,7 +49,7 @@ impl TrafficStep {
 ///
 /// The defaults are the guide's ([`BlueGreen::default`]):
 ///
-/// | step | traffic | gates (`error_rate<0.02`, `avg_ms<=50`, `memory_mb<=80`) | virtual time |
+/// | step | traffic | gates (`error_rate<0.02`, `avg<=50`, `memory_mb<=80`) | virtual time |
 /// |---|---|---|---|
 /// | health check | 0% | 3 probes, 10 s apart | 0 when healthy at once |
 /// | canary | 5% | every 60 s, 5 times | 5 min |
@@ -60,7 +60,7 @@ impl TrafficStep {
 /// ([`BlueGreen::expected_duration`]). The progress deadline is 60 minutes.
 ///
 /// ```
-/// use leanvibe_test::deploy::{BlueGreen, InconclusivePolicy, Outcome, SimFleet, VirtualClock};
+/// use leanvibe_test::deploy::{BlueGreen, InconclusivePolicy, RolloutOutcome, SimFleet, VirtualClock};
 /// use std::time::Duration;
 /// # leanvibe_test::tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let clock = VirtualClock::new();
@@ -69,7 +69,7 @@ impl TrafficStep {
 ///     .inconclusive(InconclusivePolicy::RollBack)
 ///     .run(&fleet, &clock, "v2")
 ///     .await;
-/// assert_eq!(result.outcome, Outcome::Succeeded, "{}", result.log());
+/// assert_eq!(result.outcome, RolloutOutcome::Succeeded, "{}", result.log());
 /// assert_eq!(clock.now(), Duration::from_secs(21 * 60));
 /// assert_eq!(fleet.traffic("green"), 100);
 /// # });
@@ -199,7 +199,7 @@ impl BlueGreen {
     }
 
     /// Runs the rollout of `package` on `env`, timed by `clock`. Never
-    /// panics: every failure ends in the result's [`Outcome`].
+    /// panics: every failure ends in the result's [`RolloutOutcome`].
     pub async fn run(
         &self,
         env: &dyn Environment,
@@ -211,7 +211,7 @@ impl BlueGreen {
         let slots = match env.slots().await {
             Ok(slots) => slots,
             Err(e) => {
-                return rec.finish(Outcome::RolledBack {
+                return rec.finish(RolloutOutcome::RolledBack {
                     reason: format!("cannot tell the active environment: {e}; nothing was changed"),
                 });
             }
@@ -253,7 +253,7 @@ impl BlueGreen {
             match decision {
                 Decision::Continue => {}
                 Decision::RollBack(reason) => return roll_back(env, rec, &new, reason).await,
-                Decision::Pause(reason) => return rec.finish(Outcome::Paused { reason }),
+                Decision::Pause(reason) => return rec.finish(RolloutOutcome::Paused { reason }),
             }
         }
         if self.clean_up_old {
@@ -262,7 +262,7 @@ impl BlueGreen {
                 Err(e) => rec.event(format!("WARNING: clean-up of {old} failed: {e}")),
             }
         }
-        rec.finish(Outcome::Succeeded)
+        rec.finish(RolloutOutcome::Succeeded)
     }
 
     async fn decide(&self, analysis: &AnalysisRecord) -> Decision {
@@ -356,8 +356,8 @@ async fn roll_back(
         Err(e) => failures.push(format!("clean-up of {new} failed: {e}")),
     }
     if failures.is_empty() {
-        rec.finish(Outcome::RolledBack { reason })
+        rec.finish(RolloutOutcome::RolledBack { reason })
     } else {
-        rec.finish(Outcome::RollbackFailed { reason, failures })
+        rec.finish(RolloutOutcome::RollbackFailed { reason, failures })
     }
 }

@@ -173,11 +173,12 @@ impl Health {
 /// ```
 /// use leanvibe_test::deploy::MetricSample;
 /// let sample = MetricSample { requests: 1000, error_rate: 0.001, avg_ms: 20.0, p95_ms: 40.0, memory_mb: 48.0 };
-/// assert_eq!(sample.value("avg_ms"), Some(20.0));
+/// assert_eq!(sample.value("avg"), Some(20.0));
+/// assert_eq!(sample.value("p(95)"), Some(40.0));
 /// assert_eq!(sample.value("requests"), Some(1000.0));
 /// assert_eq!(sample.value("latency"), None);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct MetricSample {
     /// Requests served in the window.
     pub requests: u64,
@@ -193,7 +194,8 @@ pub struct MetricSample {
 
 impl MetricSample {
     /// The value of a metric of the deploy vocabulary
-    /// ([`DEPLOY_METRICS`](super::DEPLOY_METRICS)) by name.
+    /// ([`DEPLOY_METRICS`](super::DEPLOY_METRICS)) by name, with its
+    /// argument as written in a threshold (`p(95)`).
     ///
     /// ```
     /// # use leanvibe_test::deploy::MetricSample;
@@ -204,11 +206,25 @@ impl MetricSample {
         Some(match metric {
             "requests" => self.requests as f64,
             "error_rate" => self.error_rate,
-            "avg_ms" => self.avg_ms,
-            "p95_ms" => self.p95_ms,
+            "avg" => self.avg_ms,
+            "p(95)" => self.p95_ms,
             "memory_mb" => self.memory_mb,
             _ => return None,
         })
+    }
+
+    /// Sets a metric named as in [`value`](Self::value); false for a name
+    /// outside the vocabulary.
+    pub(crate) fn set(&mut self, metric: &str, value: f64) -> bool {
+        match metric {
+            "requests" => self.requests = value as u64,
+            "error_rate" => self.error_rate = value,
+            "avg" => self.avg_ms = value,
+            "p(95)" => self.p95_ms = value,
+            "memory_mb" => self.memory_mb = value,
+            _ => return false,
+        }
+        true
     }
 }
 

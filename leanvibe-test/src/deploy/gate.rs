@@ -3,7 +3,7 @@
 //!
 //! Each measurement is judged [`Verdict::Successful`] (the threshold holds),
 //! [`Verdict::Failed`] (it does not), [`Verdict::Inconclusive`] (no data, or
-//! fewer requests than [`Gate::min_requests`]) or [`Verdict::Error`] (the
+//! fewer requests than [`MetricGate::min_requests`]) or [`Verdict::Error`] (the
 //! metrics provider failed). The gate's verdict is the worst limit it
 //! crossed: more failures than `failure_limit`, more errors in a row than
 //! `consecutive_error_limit`, more inconclusive measurements than
@@ -11,17 +11,22 @@
 //! use up the `count`.
 
 use super::environment::{EnvError, MetricSample};
-use crate::threshold::{MetricName, Threshold, ThresholdError};
+use crate::errors::ThresholdError;
+use crate::threshold::{MetricName, Threshold};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-/// The metrics a gate may name: `error_rate`, `avg_ms`, `p95_ms`,
-/// `memory_mb`, `requests` (see [`MetricSample`]).
+/// The metrics a gate may name: `error_rate`, `avg`, `p(95)`, `memory_mb`,
+/// `requests` (see [`MetricSample`]). Latencies are in milliseconds and
+/// named as in perf and bench thresholds (`avg`, `p(N)`); a deployment's
+/// metrics store reports the 95th percentile only, so [`MetricGate::new`]
+/// accepts `p(95)` and no other percentile.
 ///
 /// ```
 /// use leanvibe_test::{deploy::DEPLOY_METRICS, threshold::Threshold};
 /// assert!(Threshold::parse_in("error_rate<0.02", DEPLOY_METRICS).is_ok());
-/// assert!(Threshold::parse_in("p(95)<40", DEPLOY_METRICS).is_err());
+/// assert!(Threshold::parse_in("p(95)<40", DEPLOY_METRICS).is_ok());
+/// assert!(Threshold::parse_in("p95_ms<40", DEPLOY_METRICS).is_err());
 /// ```
 pub const DEPLOY_METRICS: &[MetricName] = &[
     MetricName {
@@ -30,14 +35,14 @@ pub const DEPLOY_METRICS: &[MetricName] = &[
         takes_argument: false,
     },
     MetricName {
-        name: "avg_ms",
-        usage: "avg_ms",
+        name: "avg",
+        usage: "avg",
         takes_argument: false,
     },
     MetricName {
-        name: "p95_ms",
-        usage: "p95_ms",
-        takes_argument: false,
+        name: "p",
+        usage: "p(95)",
+        takes_argument: true,
     },
     MetricName {
         name: "memory_mb",
@@ -77,19 +82,19 @@ pub enum Verdict {
 /// A metric with a threshold, measured `count` times, every `interval`.
 ///
 /// ```
-/// use leanvibe_test::deploy::Gate;
+/// use leanvibe_test::deploy::MetricGate;
 /// use std::time::Duration;
-/// let gate = Gate::new("error_rate<0.02")?
+/// let gate = MetricGate::new("error_rate<0.02")?
 ///     .interval(Duration::from_secs(30))
 ///     .count(10)
 ///     .failure_limit(1)
 ///     .consecutive_error_limit(2);
 /// assert_eq!(gate.duration(), Duration::from_secs(300));
-/// assert!(Gate::new("latency<5").is_err()); // not in the vocabulary
-/// # Ok::<(), leanvibe_test::threshold::ThresholdError>(())
+/// assert!(MetricGate::new("latency<5").is_err()); // not in the vocabulary
+/// # Ok::<(), leanvibe_test::errors::ThresholdError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct Gate {
+pub struct MetricGate {
     /// What must hold, over [`DEPLOY_METRICS`].
     pub threshold: Threshold,
     /// Time between measurements, and the window each one covers. Default 60 s.
@@ -109,17 +114,27 @@ pub struct Gate {
     pub dry_run: bool,
 }
 
-impl Gate {
-    /// A gate on `threshold` (`error_rate<0.02`, `avg_ms<=50`, ...) with the
+impl MetricGate {
+    /// A gate on `threshold` (`error_rate<0.02`, `avg<=50`, ...) with the
     /// defaults above.
     ///
     /// ```
-    /// let gate = leanvibe_test::deploy::Gate::new("memory_mb<=80").unwrap();
+    /// use leanvibe_test::deploy::MetricGate;
+    /// let gate = MetricGate::new("memory_mb<=80").unwrap();
     /// assert_eq!(gate.count, 1);
+    /// let err = MetricGate::new("p(99)<40").unwrap_err();
+    /// assert!(err.to_string().contains("p(95)"), "{err}");
     /// ```
-    pub fn new(threshold: &str) -> Result<Gate, ThresholdError> {
-        Ok(Gate {
-            threshold: Threshold::parse_in(threshold, DEPLOY_METRICS)?,
+    pub fn new(threshold: &str) -> Result<MetricGate, ThresholdError> {
+        let threshold = Threshold::parse_in(threshold, DEPLOY_METRICS)?;
+        if threshold.metric == "p" && threshold.numeric_argument() != Some(95.0) {
+            return Err(ThresholdError {
+                text: threshold.source,
+                problem: "deployment metrics carry one percentile, p(95)".into(),
+            });
+        }
+        Ok(MetricGate {
+            threshold,
             interval: Duration::from_secs(60),
             count: 1,
             failure_limit: 0,
@@ -130,79 +145,79 @@ impl Gate {
         })
     }
 
-    /// Sets [`interval`](Gate::interval).
+    /// Sets [`interval`](MetricGate::interval).
     ///
     /// ```
-    /// # let gate = leanvibe_test::deploy::Gate::new("avg_ms<50").unwrap();
+    /// # let gate = leanvibe_test::deploy::MetricGate::new("avg<50").unwrap();
     /// let gate = gate.interval(std::time::Duration::from_secs(10));
     /// ```
-    pub fn interval(mut self, interval: Duration) -> Gate {
+    pub fn interval(mut self, interval: Duration) -> MetricGate {
         self.interval = interval;
         self
     }
 
-    /// Sets [`count`](Gate::count).
+    /// Sets [`count`](MetricGate::count).
     ///
     /// ```
-    /// # let gate = leanvibe_test::deploy::Gate::new("avg_ms<50").unwrap();
+    /// # let gate = leanvibe_test::deploy::MetricGate::new("avg<50").unwrap();
     /// let gate = gate.count(5);
     /// ```
-    pub fn count(mut self, count: u32) -> Gate {
+    pub fn count(mut self, count: u32) -> MetricGate {
         self.count = count;
         self
     }
 
-    /// Sets [`failure_limit`](Gate::failure_limit).
+    /// Sets [`failure_limit`](MetricGate::failure_limit).
     ///
     /// ```
-    /// # let gate = leanvibe_test::deploy::Gate::new("avg_ms<50").unwrap();
+    /// # let gate = leanvibe_test::deploy::MetricGate::new("avg<50").unwrap();
     /// let gate = gate.failure_limit(1);
     /// ```
-    pub fn failure_limit(mut self, limit: u32) -> Gate {
+    pub fn failure_limit(mut self, limit: u32) -> MetricGate {
         self.failure_limit = limit;
         self
     }
 
-    /// Sets [`inconclusive_limit`](Gate::inconclusive_limit).
+    /// Sets [`inconclusive_limit`](MetricGate::inconclusive_limit).
     ///
     /// ```
-    /// # let gate = leanvibe_test::deploy::Gate::new("avg_ms<50").unwrap();
+    /// # let gate = leanvibe_test::deploy::MetricGate::new("avg<50").unwrap();
     /// let gate = gate.inconclusive_limit(2);
     /// ```
-    pub fn inconclusive_limit(mut self, limit: u32) -> Gate {
+    pub fn inconclusive_limit(mut self, limit: u32) -> MetricGate {
         self.inconclusive_limit = limit;
         self
     }
 
-    /// Sets [`consecutive_error_limit`](Gate::consecutive_error_limit).
+    /// Sets [`consecutive_error_limit`](MetricGate::consecutive_error_limit).
     ///
     /// ```
-    /// # let gate = leanvibe_test::deploy::Gate::new("avg_ms<50").unwrap();
+    /// # let gate = leanvibe_test::deploy::MetricGate::new("avg<50").unwrap();
     /// let gate = gate.consecutive_error_limit(2);
     /// ```
-    pub fn consecutive_error_limit(mut self, limit: u32) -> Gate {
+    pub fn consecutive_error_limit(mut self, limit: u32) -> MetricGate {
         self.consecutive_error_limit = limit;
         self
     }
 
-    /// Sets [`min_requests`](Gate::min_requests).
+    /// Sets [`min_requests`](MetricGate::min_requests).
     ///
     /// ```
-    /// # let gate = leanvibe_test::deploy::Gate::new("avg_ms<50").unwrap();
+    /// # let gate = leanvibe_test::deploy::MetricGate::new("avg<50").unwrap();
     /// let gate = gate.min_requests(100);
     /// ```
-    pub fn min_requests(mut self, requests: u64) -> Gate {
+    pub fn min_requests(mut self, requests: u64) -> MetricGate {
         self.min_requests = requests;
         self
     }
 
-    /// Sets [`dry_run`](Gate::dry_run).
+    /// Sets [`dry_run`](MetricGate::dry_run).
     ///
     /// ```
-    /// # let gate = leanvibe_test::deploy::Gate::new("avg_ms<50").unwrap();
+    /// # let gate = leanvibe_test::deploy::MetricGate::new("avg<50").unwrap();
     /// let gate = gate.dry_run(true);
     /// ```
-    pub fn dry_run(mut self, dry_run: bool) -> Gate {
+    pub fn dry_run(mut self, dry_run: bool) -> MetricGate {
         self.dry_run = dry_run;
         self
     }
@@ -212,7 +227,7 @@ impl Gate {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// let gate = leanvibe_test::deploy::Gate::new("avg_ms<50").unwrap().count(3);
+    /// let gate = leanvibe_test::deploy::MetricGate::new("avg<50").unwrap().count(3);
     /// assert_eq!(gate.duration(), Duration::from_secs(180));
     /// ```
     pub fn duration(&self) -> Duration {
@@ -222,8 +237,8 @@ impl Gate {
     /// Judges one answer of the metrics provider.
     ///
     /// ```
-    /// use leanvibe_test::deploy::{EnvError, Gate, MetricSample, Verdict};
-    /// let gate = Gate::new("avg_ms<=50").unwrap().min_requests(10);
+    /// use leanvibe_test::deploy::{EnvError, MetricGate, MetricSample, Verdict};
+    /// let gate = MetricGate::new("avg<=50").unwrap().min_requests(10);
     /// let sample = |requests, avg_ms| MetricSample { requests, error_rate: 0.0, avg_ms, p95_ms: 0.0, memory_mb: 0.0 };
     /// assert_eq!(gate.judge(&Ok(Some(sample(100, 50.0)))).0, Verdict::Successful);
     /// assert_eq!(gate.judge(&Ok(Some(sample(100, 50.1)))).0, Verdict::Failed);
@@ -240,13 +255,13 @@ impl Gate {
             Ok(None) => (Verdict::Inconclusive, None, Some("no data".into())),
             Ok(Some(sample)) if sample.requests < self.min_requests => (
                 Verdict::Inconclusive,
-                sample.value(&self.threshold.metric),
+                sample.value(&self.threshold.measure()),
                 Some(format!(
                     "{} requests, fewer than the {} needed",
                     sample.requests, self.min_requests
                 )),
             ),
-            Ok(Some(sample)) => match sample.value(&self.threshold.metric) {
+            Ok(Some(sample)) => match sample.value(&self.threshold.measure()) {
                 Some(value) if self.threshold.holds(value) => {
                     (Verdict::Successful, Some(value), None)
                 }
@@ -255,7 +270,8 @@ impl Gate {
                     Some(value),
                     Some(format!(
                         "{} = {value} breaks {}",
-                        self.threshold.metric, self.threshold
+                        self.threshold.measure(),
+                        self.threshold
                     )),
                 ),
                 None => (
@@ -307,7 +323,7 @@ pub struct GateRecord {
 /// The counting state of one gate during an analysis.
 #[derive(Debug)]
 pub(crate) struct GateRun<'g> {
-    pub(crate) gate: &'g Gate,
+    pub(crate) gate: &'g MetricGate,
     /// When the next measurement is due.
     pub(crate) next_due: Duration,
     measurements: Vec<Measurement>,
@@ -319,7 +335,7 @@ pub(crate) struct GateRun<'g> {
 }
 
 impl<'g> GateRun<'g> {
-    pub(crate) fn new(gate: &'g Gate, start: Duration) -> Self {
+    pub(crate) fn new(gate: &'g MetricGate, start: Duration) -> Self {
         GateRun {
             gate,
             next_due: start + gate.interval,
@@ -383,7 +399,7 @@ impl<'g> GateRun<'g> {
     pub(crate) fn into_record(self) -> GateRecord {
         GateRecord {
             gate: self.gate.threshold.to_string(),
-            metric: self.gate.threshold.metric.clone(),
+            metric: self.gate.threshold.measure(),
             dry_run: self.gate.dry_run,
             verdict: self.verdict(),
             complete: self.counted >= self.gate.count,

@@ -2,7 +2,7 @@
 
 use super::clock::{Clock, format_offset};
 use super::environment::{Environment, Target};
-use super::result::Event;
+use super::result::RolloutEvent;
 use std::time::Duration;
 
 /// How a target's health is checked after a deploy: up to `attempts` probes,
@@ -40,7 +40,7 @@ impl HealthCheck {
         clock: &dyn Clock,
         target: &Target,
         deadline: Option<Duration>,
-        events: &mut Vec<Event>,
+        events: &mut Vec<RolloutEvent>,
     ) -> Result<(), String> {
         let attempts = self.attempts.max(1);
         let mut last = String::new();
@@ -50,7 +50,7 @@ impl HealthCheck {
                 Ok(health) => last = format!("unhealthy ({})", health.problems().join(", ")),
                 Err(e) => last = format!("health check failed: {e}"),
             }
-            events.push(Event {
+            events.push(RolloutEvent {
                 at_ms: clock.now().as_millis() as u64,
                 message: format!("health check {attempt}/{attempts} of {target}: {last}"),
             });

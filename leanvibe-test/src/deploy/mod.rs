@@ -7,7 +7,7 @@
 //! scripted faults, and [`VirtualClock`] makes a 21-minute rollout take
 //! milliseconds, deterministically.
 //!
-//! Gates ([`Gate`], grouped in an [`Analysis`]) follow Argo Rollouts'
+//! Gates ([`MetricGate`], grouped in an [`Analysis`]) follow Argo Rollouts'
 //! analysis runs: a metric with a threshold in the
 //! [`threshold`](crate::threshold) vocabulary ([`DEPLOY_METRICS`]), an
 //! interval, a count, and limits on failed, inconclusive and erroring
@@ -16,7 +16,7 @@
 //! attachable to the test's report.
 //!
 //! ```
-//! use leanvibe_test::deploy::{BlueGreen, DriftFrom, Outcome, SimFleet, VirtualClock};
+//! use leanvibe_test::deploy::{BlueGreen, DriftFrom, RolloutOutcome, SimFleet, VirtualClock};
 //! use std::time::Duration;
 //! # leanvibe_test::tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! let clock = VirtualClock::new();
@@ -24,7 +24,7 @@
 //! let fleet = SimFleet::blue_green(&clock).drift("green", "error_rate", 0.05, DriftFrom::Traffic(50));
 //! let result = BlueGreen::default().run(&fleet, &clock, "v2").await;
 //!
-//! let Outcome::RolledBack { reason } = &result.outcome else { panic!("{}", result.log()) };
+//! let RolloutOutcome::RolledBack { reason } = &result.outcome else { panic!("{}", result.log()) };
 //! assert!(reason.starts_with("traffic 50%: gate error_rate<0.02 failed at +08:00"), "{reason}");
 //! assert_eq!(fleet.traffic("blue"), 100); // traffic is back on the old environment
 //! assert_eq!(clock.now(), Duration::from_secs(8 * 60));
@@ -32,7 +32,8 @@
 //! # });
 //! ```
 //!
-//! The readiness gate for CI (`leanvibe-report gate`) is in [`readiness`].
+//! The readiness gate for CI (`leanvibe-report gate`), which reads reports
+//! rather than deploying anything, is `leanvibe_test::report::gate`.
 
 mod analysis;
 mod blue_green;
@@ -41,7 +42,6 @@ mod environment;
 mod gate;
 mod health;
 mod policy;
-pub mod readiness;
 mod result;
 mod rolling;
 mod sim;
@@ -53,9 +53,9 @@ pub use analysis::{Analysis, AnalysisRecord};
 pub use blue_green::{BlueGreen, TrafficStep};
 pub use clock::{Clock, SystemClock, VirtualClock};
 pub use environment::{EnvError, Environment, Health, MetricSample, Slots, Target};
-pub use gate::{DEPLOY_METRICS, Gate, GateRecord, Measurement, Verdict};
+pub use gate::{DEPLOY_METRICS, GateRecord, Measurement, MetricGate, Verdict};
 pub use health::HealthCheck;
 pub use policy::{InconclusivePolicy, Judge, Judgement};
-pub use result::{Event, InstanceRecord, InstanceStatus, Outcome, RolloutResult};
+pub use result::{InstanceRecord, InstanceStatus, RolloutEvent, RolloutOutcome, RolloutResult};
 pub use rolling::Rolling;
 pub use sim::{DriftFrom, SimFleet};

@@ -17,7 +17,7 @@ pub enum InconclusivePolicy {
     #[default]
     RollBack,
     /// Ask the rollout's [`Judge`]; without one, stop where the rollout is
-    /// and report it [`Paused`](super::Outcome::Paused) for a person to decide.
+    /// and report it [`Paused`](super::RolloutOutcome::Paused) for a person to decide.
     Pause,
     /// Treat it as a success and carry on.
     Proceed,

@@ -9,14 +9,14 @@ use std::time::Duration;
 /// How a rollout ended.
 ///
 /// ```
-/// use leanvibe_test::deploy::Outcome;
-/// let outcome = Outcome::RolledBack { reason: "error_rate = 0.1 breaks error_rate<0.02".into() };
+/// use leanvibe_test::deploy::RolloutOutcome;
+/// let outcome = RolloutOutcome::RolledBack { reason: "error_rate = 0.1 breaks error_rate<0.02".into() };
 /// assert_eq!(serde_json::to_value(&outcome).unwrap()["outcome"], "rolled_back");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 #[non_exhaustive]
-pub enum Outcome {
+pub enum RolloutOutcome {
     /// The new version serves all traffic (blue-green), or enough instances
     /// run it (rolling).
     Succeeded,
@@ -43,7 +43,7 @@ pub enum Outcome {
 
 /// One line of the event log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Event {
+pub struct RolloutEvent {
     /// Clock reading, in milliseconds.
     pub at_ms: u64,
     /// What happened.
@@ -90,7 +90,7 @@ pub struct InstanceRecord {
 /// ```
 /// # use leanvibe_test::deploy::*;
 /// # fn check(result: RolloutResult) {
-/// assert_eq!(result.outcome, Outcome::Succeeded, "{}", result.log());
+/// assert_eq!(result.outcome, RolloutOutcome::Succeeded, "{}", result.log());
 /// result.attach(); // CTRF `extra.deploy` of this test
 /// # }
 /// ```
@@ -102,13 +102,13 @@ pub struct RolloutResult {
     pub package: String,
     /// How it ended.
     #[serde(flatten)]
-    pub outcome: Outcome,
+    pub outcome: RolloutOutcome,
     /// Clock reading at the start, in milliseconds.
     pub started_ms: u64,
     /// Clock reading at the end, in milliseconds.
     pub finished_ms: u64,
     /// Timestamped event log.
-    pub events: Vec<Event>,
+    pub events: Vec<RolloutEvent>,
     /// Every analysis, in order, with every gate's measurements.
     pub analyses: Vec<AnalysisRecord>,
     /// Per instance (rolling only).
@@ -117,7 +117,7 @@ pub struct RolloutResult {
 }
 
 impl RolloutResult {
-    /// Whether the outcome is [`Outcome::Succeeded`].
+    /// Whether the outcome is [`RolloutOutcome::Succeeded`].
     ///
     /// ```
     /// # use leanvibe_test::deploy::*;
@@ -126,7 +126,7 @@ impl RolloutResult {
     /// # }
     /// ```
     pub fn succeeded(&self) -> bool {
-        self.outcome == Outcome::Succeeded
+        self.outcome == RolloutOutcome::Succeeded
     }
 
     /// Clock time from start to end.
@@ -235,7 +235,7 @@ impl<'c> Recorder<'c> {
             result: RolloutResult {
                 strategy: strategy.to_string(),
                 package: package.to_string(),
-                outcome: Outcome::Succeeded,
+                outcome: RolloutOutcome::Succeeded,
                 started_ms: now,
                 finished_ms: now,
                 events: Vec::new(),
@@ -246,18 +246,18 @@ impl<'c> Recorder<'c> {
     }
 
     pub(crate) fn event(&mut self, message: impl Into<String>) {
-        self.result.events.push(Event {
+        self.result.events.push(RolloutEvent {
             at_ms: self.clock.now().as_millis() as u64,
             message: message.into(),
         });
     }
 
-    pub(crate) fn finish(mut self, outcome: Outcome) -> RolloutResult {
+    pub(crate) fn finish(mut self, outcome: RolloutOutcome) -> RolloutResult {
         let summary = match &outcome {
-            Outcome::Succeeded => "rollout succeeded".to_string(),
-            Outcome::RolledBack { reason } => format!("rolled back: {reason}"),
-            Outcome::Paused { reason } => format!("paused: {reason}"),
-            Outcome::RollbackFailed { reason, failures } => {
+            RolloutOutcome::Succeeded => "rollout succeeded".to_string(),
+            RolloutOutcome::RolledBack { reason } => format!("rolled back: {reason}"),
+            RolloutOutcome::Paused { reason } => format!("paused: {reason}"),
+            RolloutOutcome::RollbackFailed { reason, failures } => {
                 format!("ROLLBACK FAILED ({reason}): {}", failures.join("; "))
             }
         };

@@ -3,7 +3,9 @@
 use super::clock::Clock;
 use super::environment::{Environment, Target};
 use super::health::HealthCheck;
-use super::result::{Event, InstanceRecord, InstanceStatus, Outcome, Recorder, RolloutResult};
+use super::result::{
+    InstanceRecord, InstanceStatus, Recorder, RolloutEvent, RolloutOutcome, RolloutResult,
+};
 use futures_util::future::join_all;
 
 /// A rolling rollout: for each instance, take it out of the load balancer,
@@ -16,18 +18,18 @@ use futures_util::future::join_all;
 /// new version. With 10 instances, 2 failures (exactly 20%) are tolerated
 /// and a third aborts. An instance whose rollback itself fails is reported as
 /// [`InstanceStatus::RollbackFailed`] and turns the outcome into
-/// [`Outcome::RollbackFailed`], whatever the counts.
+/// [`RolloutOutcome::RollbackFailed`], whatever the counts.
 ///
 /// `max_unavailable` instances (default 1) are updated at a time, as one
 /// batch; the percentages are checked after each batch.
 ///
 /// ```
-/// use leanvibe_test::deploy::{Outcome, Rolling, SimFleet, VirtualClock};
+/// use leanvibe_test::deploy::{RolloutOutcome, Rolling, SimFleet, VirtualClock};
 /// # leanvibe_test::tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let clock = VirtualClock::new();
 /// let fleet = SimFleet::instances(&clock, 10).fail_deploy("web-04").fail_deploy("web-09");
 /// let result = Rolling::default().run(&fleet, &clock, "v2").await;
-/// assert_eq!(result.outcome, Outcome::Succeeded, "{}", result.log()); // 2 of 10 failed: 20%
+/// assert_eq!(result.outcome, RolloutOutcome::Succeeded, "{}", result.log()); // 2 of 10 failed: 20%
 /// assert_eq!(fleet.version("web-04").as_deref(), Some("v1"));
 /// assert_eq!(fleet.version("web-05").as_deref(), Some("v2"));
 /// # });
@@ -89,7 +91,7 @@ impl Rolling {
         let names = match env.instances().await {
             Ok(names) => names,
             Err(e) => {
-                return rec.finish(Outcome::RolledBack {
+                return rec.finish(RolloutOutcome::RolledBack {
                     reason: format!("cannot list the instances: {e}; nothing was changed"),
                 });
             }
@@ -164,9 +166,9 @@ impl Rolling {
             .map(|(name, status)| InstanceRecord { name, status })
             .collect();
         let outcome = match (abort, failures.is_empty()) {
-            (Some(reason), true) => Outcome::RolledBack { reason },
-            (None, true) => Outcome::Succeeded,
-            (reason, false) => Outcome::RollbackFailed {
+            (Some(reason), true) => RolloutOutcome::RolledBack { reason },
+            (None, true) => RolloutOutcome::Succeeded,
+            (reason, false) => RolloutOutcome::RollbackFailed {
                 reason: reason
                     .unwrap_or_else(|| format!("{} instance rollback(s) failed", failures.len())),
                 failures,
@@ -182,10 +184,10 @@ impl Rolling {
         clock: &dyn Clock,
         name: &str,
         package: &str,
-    ) -> (InstanceStatus, Vec<Event>) {
+    ) -> (InstanceStatus, Vec<RolloutEvent>) {
         let mut events = Vec::new();
-        let log = |events: &mut Vec<Event>, message: String| {
-            events.push(Event {
+        let log = |events: &mut Vec<RolloutEvent>, message: String| {
+            events.push(RolloutEvent {
                 at_ms: clock.now().as_millis() as u64,
                 message: format!("{name}: {message}"),
             })

@@ -76,15 +76,15 @@ struct State {
 ///
 /// Baseline of a healthy target: 1000 requests per minute at 100% of the
 /// traffic (scaled by the target's traffic share, or split evenly between
-/// instances), `error_rate` 0.001, `avg_ms` 20, `p95_ms` 45, `memory_mb` 48.
+/// instances), `error_rate` 0.001, `avg` 20, `p(95)` 45, `memory_mb` 48.
 ///
 /// ```
-/// use leanvibe_test::deploy::{BlueGreen, DriftFrom, Outcome, SimFleet, VirtualClock};
+/// use leanvibe_test::deploy::{BlueGreen, DriftFrom, RolloutOutcome, SimFleet, VirtualClock};
 /// # leanvibe_test::tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let clock = VirtualClock::new();
 /// let fleet = SimFleet::blue_green(&clock).drift("green", "error_rate", 0.08, DriftFrom::Traffic(50));
 /// let result = BlueGreen::default().run(&fleet, &clock, "v2").await;
-/// assert!(matches!(result.outcome, Outcome::RolledBack { .. }));
+/// assert!(matches!(result.outcome, RolloutOutcome::RolledBack { .. }));
 /// assert_eq!(fleet.traffic("blue"), 100);
 /// assert_eq!(fleet.cleaned(), vec!["green".to_string()]);
 /// # });
@@ -226,6 +226,12 @@ impl SimFleet {
     }
 
     /// `metric` of `target` reads `value` from `from` on (see [`DriftFrom`]).
+    /// `metric` is named as in a gate's threshold ([`MetricSample::value`]).
+    ///
+    /// # Panics
+    ///
+    /// On a metric outside the deploy vocabulary: a scripted drift that
+    /// could never show would make a rollout test pass for the wrong reason.
     ///
     /// ```
     /// # use leanvibe_test::deploy::*;
@@ -233,6 +239,10 @@ impl SimFleet {
     ///     .drift("green", "memory_mb", 96.0, DriftFrom::Time(std::time::Duration::from_secs(900)));
     /// ```
     pub fn drift(mut self, target: &str, metric: &str, value: f64, from: DriftFrom) -> SimFleet {
+        assert!(
+            MetricSample::default().set(metric, value),
+            "SimFleet::drift: unknown metric `{metric}`; known: requests, error_rate, avg, p(95), memory_mb"
+        );
         self.script.drifts.push(Drift {
             target: target.to_string(),
             metric: metric.to_string(),
@@ -402,14 +412,7 @@ impl SimFleet {
                 }
             };
             if active {
-                match drift.metric.as_str() {
-                    "requests" => sample.requests = drift.value as u64,
-                    "error_rate" => sample.error_rate = drift.value,
-                    "avg_ms" => sample.avg_ms = drift.value,
-                    "p95_ms" => sample.p95_ms = drift.value,
-                    "memory_mb" => sample.memory_mb = drift.value,
-                    _ => {}
-                }
+                sample.set(&drift.metric, drift.value);
             }
         }
         sample

@@ -17,8 +17,8 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
 
 fn reason(result: &RolloutResult) -> &str {
     match &result.outcome {
-        Outcome::RolledBack { reason } | Outcome::Paused { reason } => reason,
-        Outcome::RollbackFailed { reason, .. } => reason,
+        RolloutOutcome::RolledBack { reason } | RolloutOutcome::Paused { reason } => reason,
+        RolloutOutcome::RollbackFailed { reason, .. } => reason,
         other => panic!(
             "expected a rollback or pause, got {other:?}\n{}",
             result.log()
@@ -34,7 +34,12 @@ fn clean_blue_green_succeeds_at_exactly_21_virtual_minutes() {
     let started = std::time::Instant::now();
     let result = block_on(strategy.run(&fleet, &clock, "v2"));
 
-    assert_eq!(result.outcome, Outcome::Succeeded, "{}", result.log());
+    assert_eq!(
+        result.outcome,
+        RolloutOutcome::Succeeded,
+        "{}",
+        result.log()
+    );
     // health at once (0) + canary 5% 5 × 60 s + 25/50/75% 2 × 60 s each
     // + 100% monitoring 10 × 60 s = 21 min.
     assert_eq!(strategy.expected_duration(), 21 * MIN);
@@ -86,7 +91,7 @@ fn virtual_rollouts_are_deterministic() {
         let clock = VirtualClock::new();
         let fleet = SimFleet::blue_green(&clock)
             .provider_errors(3 * MIN, 2)
-            .drift("green", "avg_ms", 70.0, DriftFrom::Time(15 * MIN));
+            .drift("green", "avg", 70.0, DriftFrom::Time(15 * MIN));
         let result = block_on(BlueGreen::default().run(&fleet, &clock, "v2"));
         (serde_json::to_string(&result).unwrap(), fleet.calls())
     };
@@ -106,7 +111,7 @@ fn error_rate_drift_at_half_traffic_rolls_back_with_the_gate_history() {
         reason(&result),
         "traffic 50%: gate error_rate<0.02 failed at +08:00: error_rate = 0.05 breaks error_rate<0.02"
     );
-    assert!(matches!(result.outcome, Outcome::RolledBack { .. }));
+    assert!(matches!(result.outcome, RolloutOutcome::RolledBack { .. }));
     assert_eq!(fleet.traffic("blue"), 100);
     assert_eq!(fleet.traffic("green"), 0);
     assert_eq!(fleet.cleaned(), vec!["green".to_string()]);
@@ -123,10 +128,7 @@ fn error_rate_drift_at_half_traffic_rolls_back_with_the_gate_history() {
     assert_eq!(gate.measurements[0].value, Some(0.05));
     assert_eq!(gate.measurements[0].requests, Some(500));
     // The other gates measured at the same instant and passed.
-    assert_eq!(
-        deciding.gate("avg_ms").unwrap().verdict,
-        Verdict::Successful
-    );
+    assert_eq!(deciding.gate("avg").unwrap().verdict, Verdict::Successful);
     // The whole history is there: 5 canary + 2 at 25% + 1 at 50%, all but the last fine.
     let history: Vec<(u64, Verdict)> = result
         .gate_history("error_rate")
@@ -153,7 +155,12 @@ fn provider_errors_up_to_the_consecutive_limit_pass_and_do_not_use_up_the_count(
     let fleet = SimFleet::blue_green(&clock).provider_errors(Duration::ZERO, 4);
     let result = block_on(BlueGreen::default().run(&fleet, &clock, "v2"));
 
-    assert_eq!(result.outcome, Outcome::Succeeded, "{}", result.log());
+    assert_eq!(
+        result.outcome,
+        RolloutOutcome::Succeeded,
+        "{}",
+        result.log()
+    );
     // The four errors (1:00 to 4:00) are retried, so the canary takes 9 minutes.
     assert_eq!(clock.now(), 25 * MIN);
     let canary = result.analysis("canary").unwrap();
@@ -192,7 +199,7 @@ fn errors_between_successes_reset_the_streak() {
     let strategy = BlueGreen::default().steps(vec![TrafficStep::new(
         100,
         Analysis::new(vec![
-            Gate::new("error_rate<0.02")
+            MetricGate::new("error_rate<0.02")
                 .unwrap()
                 .count(3)
                 .consecutive_error_limit(3),
@@ -200,7 +207,12 @@ fn errors_between_successes_reset_the_streak() {
     )]);
     let result = block_on(strategy.run(&fleet, &clock, "v2"));
     // errors 1-3, success 4, errors 5-7, successes 8 and 9.
-    assert_eq!(result.outcome, Outcome::Succeeded, "{}", result.log());
+    assert_eq!(
+        result.outcome,
+        RolloutOutcome::Succeeded,
+        "{}",
+        result.log()
+    );
     assert_eq!(clock.now(), 9 * MIN);
 }
 
@@ -219,7 +231,7 @@ fn no_data_rolls_back_by_default() {
         reason(&result),
         "canary 5%: gate error_rate<0.02 was inconclusive at +01:00: no data"
     );
-    assert!(matches!(result.outcome, Outcome::RolledBack { .. }));
+    assert!(matches!(result.outcome, RolloutOutcome::RolledBack { .. }));
     assert_eq!(
         result.analysis("canary").unwrap().verdict,
         Verdict::Inconclusive
@@ -233,7 +245,7 @@ fn no_data_pauses_where_it_is_without_a_judge() {
         no_data_rollout(BlueGreen::default().inconclusive(InconclusivePolicy::Pause));
     assert_eq!(clock.now(), MIN);
     assert!(
-        matches!(result.outcome, Outcome::Paused { .. }),
+        matches!(result.outcome, RolloutOutcome::Paused { .. }),
         "{:?}",
         result.outcome
     );
@@ -269,7 +281,12 @@ fn no_data_goes_to_the_judge_under_pause() {
             .inconclusive(InconclusivePolicy::Pause)
             .judge(judge),
     );
-    assert_eq!(result.outcome, Outcome::Succeeded, "{}", result.log());
+    assert_eq!(
+        result.outcome,
+        RolloutOutcome::Succeeded,
+        "{}",
+        result.log()
+    );
     // Each of the 5 steps is inconclusive at its first measurement.
     assert_eq!(calls.load(Ordering::SeqCst), 5);
     assert_eq!(clock.now(), 5 * MIN);
@@ -294,7 +311,12 @@ fn no_data_goes_to_the_judge_under_pause() {
 fn no_data_proceeds_under_proceed() {
     let (result, fleet, clock) =
         no_data_rollout(BlueGreen::default().inconclusive(InconclusivePolicy::Proceed));
-    assert_eq!(result.outcome, Outcome::Succeeded, "{}", result.log());
+    assert_eq!(
+        result.outcome,
+        RolloutOutcome::Succeeded,
+        "{}",
+        result.log()
+    );
     assert_eq!(clock.now(), 5 * MIN);
     assert_eq!(fleet.traffic("green"), 100);
     assert!(
@@ -310,7 +332,7 @@ fn too_few_requests_are_inconclusive() {
     let clock = VirtualClock::new();
     let fleet = SimFleet::blue_green(&clock);
     // 5% of 1000 a minute is 50 requests: under 100 is too few to judge.
-    let gate = Gate::new("error_rate<0.02")
+    let gate = MetricGate::new("error_rate<0.02")
         .unwrap()
         .count(2)
         .min_requests(100);
@@ -329,14 +351,19 @@ fn too_few_requests_are_inconclusive() {
 fn the_inconclusive_limit_tolerates_that_many() {
     let clock = VirtualClock::new();
     let fleet = SimFleet::blue_green(&clock).no_data(Duration::ZERO);
-    let gate = Gate::new("avg_ms<=50")
+    let gate = MetricGate::new("avg<=50")
         .unwrap()
         .count(3)
         .inconclusive_limit(3);
     let strategy =
         BlueGreen::default().steps(vec![TrafficStep::new(100, Analysis::new(vec![gate]))]);
     let result = block_on(strategy.run(&fleet, &clock, "v2"));
-    assert_eq!(result.outcome, Outcome::Succeeded, "{}", result.log());
+    assert_eq!(
+        result.outcome,
+        RolloutOutcome::Succeeded,
+        "{}",
+        result.log()
+    );
     assert_eq!(clock.now(), 3 * MIN);
 }
 
@@ -344,14 +371,17 @@ fn the_inconclusive_limit_tolerates_that_many() {
 fn the_failure_limit_tolerates_that_many() {
     let clock = VirtualClock::new();
     let fleet =
-        SimFleet::blue_green(&clock).drift("green", "p95_ms", 300.0, DriftFrom::Time(2 * MIN));
-    let gate = Gate::new("p95_ms<200").unwrap().count(4).failure_limit(2);
+        SimFleet::blue_green(&clock).drift("green", "p(95)", 300.0, DriftFrom::Time(2 * MIN));
+    let gate = MetricGate::new("p(95)<200")
+        .unwrap()
+        .count(4)
+        .failure_limit(2);
     let strategy =
         BlueGreen::default().steps(vec![TrafficStep::new(100, Analysis::new(vec![gate]))]);
     let result = block_on(strategy.run(&fleet, &clock, "v2"));
     // 1:00 fine, 2:00 and 3:00 failed (limit 2), 4:00 the third failure.
     assert_eq!(clock.now(), 4 * MIN);
-    assert!(reason(&result).starts_with("traffic 100%: gate p95_ms<200 failed at +04:00"));
+    assert!(reason(&result).starts_with("traffic 100%: gate p(95)<200 failed at +04:00"));
 }
 
 #[test]
@@ -361,13 +391,18 @@ fn dry_run_gates_are_recorded_but_never_act() {
     let mut analysis = Analysis::guide(MIN, 2);
     analysis
         .gates
-        .push(Gate::new("avg_ms<10").unwrap().count(2).dry_run(true));
+        .push(MetricGate::new("avg<10").unwrap().count(2).dry_run(true));
     let strategy = BlueGreen::default().steps(vec![
         TrafficStep::new(10, analysis.clone()),
         TrafficStep::new(100, analysis),
     ]);
     let result = block_on(strategy.run(&fleet, &clock, "v2"));
-    assert_eq!(result.outcome, Outcome::Succeeded, "{}", result.log());
+    assert_eq!(
+        result.outcome,
+        RolloutOutcome::Succeeded,
+        "{}",
+        result.log()
+    );
     assert_eq!(clock.now(), 4 * MIN);
     let dry = &result.analyses[0].gates[3];
     assert!(dry.dry_run);
@@ -381,7 +416,12 @@ fn health_flaps_are_retried_then_roll_back() {
     let clock = VirtualClock::new();
     let fleet = SimFleet::blue_green(&clock).flap_health("green", 2);
     let result = block_on(BlueGreen::default().run(&fleet, &clock, "v2"));
-    assert_eq!(result.outcome, Outcome::Succeeded, "{}", result.log());
+    assert_eq!(
+        result.outcome,
+        RolloutOutcome::Succeeded,
+        "{}",
+        result.log()
+    );
     // Two unhealthy probes, 10 s apart, healthy on the third at 0:20.
     assert_eq!(clock.now(), 21 * MIN + Duration::from_secs(20));
 
@@ -446,7 +486,7 @@ fn a_failing_blue_green_rollback_is_reported() {
         .drift("green", "memory_mb", 96.0, DriftFrom::Traffic(25))
         .fail_rollback("green");
     let result = block_on(BlueGreen::default().run(&fleet, &clock, "v2"));
-    let Outcome::RollbackFailed { reason, failures } = &result.outcome else {
+    let RolloutOutcome::RollbackFailed { reason, failures } = &result.outcome else {
         panic!("{:?}\n{}", result.outcome, result.log());
     };
     assert_eq!(
@@ -485,7 +525,12 @@ fn count(result: &RolloutResult, status: fn(&InstanceStatus) -> bool) -> usize {
 fn rolling_with_exactly_20_percent_failed_succeeds() {
     // 2 of 10 is exactly 20%: not strictly more, so no abort.
     let (result, fleet) = rolling(10, [4, 9]);
-    assert_eq!(result.outcome, Outcome::Succeeded, "{}", result.log());
+    assert_eq!(
+        result.outcome,
+        RolloutOutcome::Succeeded,
+        "{}",
+        result.log()
+    );
     assert_eq!(count(&result, |s| matches!(s, InstanceStatus::Updated)), 8);
     assert_eq!(
         count(&result, |s| matches!(s, InstanceStatus::Failed { .. })),
@@ -498,7 +543,12 @@ fn rolling_with_exactly_20_percent_failed_succeeds() {
 
     // 20 of 100, the last of them the final instance.
     let (result, _) = rolling(100, (1..=20).map(|i| i * 5));
-    assert_eq!(result.outcome, Outcome::Succeeded, "{}", result.log());
+    assert_eq!(
+        result.outcome,
+        RolloutOutcome::Succeeded,
+        "{}",
+        result.log()
+    );
     assert_eq!(count(&result, |s| matches!(s, InstanceStatus::Updated)), 80);
 }
 
@@ -507,7 +557,7 @@ fn rolling_with_21_percent_failed_aborts_and_rolls_back_every_updated_instance()
     // 21 of 100: the 21st failure is the last instance, after 79 updates.
     let (result, fleet) = rolling(100, (1..=20).map(|i| i * 5).chain([3]));
     assert_eq!(reason(&result), "21 of 100 instances failed, more than 20%");
-    assert!(matches!(result.outcome, Outcome::RolledBack { .. }));
+    assert!(matches!(result.outcome, RolloutOutcome::RolledBack { .. }));
     assert_eq!(
         count(&result, |s| matches!(s, InstanceStatus::RolledBack)),
         79
@@ -539,7 +589,7 @@ fn a_failing_instance_rollback_fails_the_rollout_loudly() {
         .fail_deploy("web-03")
         .fail_rollback("web-03");
     let result = block_on(Rolling::default().run(&fleet, &clock, "v2"));
-    let Outcome::RollbackFailed { reason, failures } = &result.outcome else {
+    let RolloutOutcome::RollbackFailed { reason, failures } = &result.outcome else {
         panic!("{:?}\n{}", result.outcome, result.log());
     };
     assert_eq!(reason, "1 instance rollback(s) failed");
@@ -570,7 +620,7 @@ fn a_failing_rollback_during_an_abort_is_reported() {
         .fail_deploy("web-05")
         .fail_rollback("web-02");
     let result = block_on(Rolling::default().run(&fleet, &clock, "v2"));
-    let Outcome::RollbackFailed { reason, failures } = &result.outcome else {
+    let RolloutOutcome::RollbackFailed { reason, failures } = &result.outcome else {
         panic!("{:?}\n{}", result.outcome, result.log());
     };
     assert_eq!(reason, "2 of 5 instances failed, more than 20%");
@@ -588,7 +638,12 @@ fn load_balancer_failures_fail_the_instance() {
     let fleet = SimFleet::instances(&clock, 5).fail_load_balancer("web-02");
     let result = block_on(Rolling::default().run(&fleet, &clock, "v2"));
     // 1 of 5 is 20%: tolerated. web-02 never left the load balancer list... nor got v2.
-    assert_eq!(result.outcome, Outcome::Succeeded, "{}", result.log());
+    assert_eq!(
+        result.outcome,
+        RolloutOutcome::Succeeded,
+        "{}",
+        result.log()
+    );
     assert_eq!(fleet.version("web-02").as_deref(), Some("v1"));
     assert!(
         matches!(&result.instances[1].status, InstanceStatus::Failed { reason }
@@ -605,7 +660,12 @@ fn max_unavailable_updates_in_overlapping_batches() {
             .max_unavailable(3)
             .run(&fleet, &clock, "v2"),
     );
-    assert_eq!(result.outcome, Outcome::Succeeded, "{}", result.log());
+    assert_eq!(
+        result.outcome,
+        RolloutOutcome::Succeeded,
+        "{}",
+        result.log()
+    );
     // Batches of 3, 3, 3, 1, each deploying in parallel for 30 s.
     assert_eq!(clock.now(), Duration::from_secs(120));
     assert_eq!(fleet.most_unavailable(), 3);
@@ -648,7 +708,12 @@ fn the_strategies_run_on_the_system_clock_too() {
         .build()
         .unwrap();
     let result = runtime.block_on(strategy.run(&fleet, &clock, "v2"));
-    assert_eq!(result.outcome, Outcome::Succeeded, "{}", result.log());
+    assert_eq!(
+        result.outcome,
+        RolloutOutcome::Succeeded,
+        "{}",
+        result.log()
+    );
     // Four real sleeps of 5 ms: at least 20 ms went by (no upper bound: a
     // loaded machine may take longer).
     assert!(result.elapsed() >= 4 * tick, "{:?}", result.elapsed());

@@ -15,7 +15,8 @@
 //! | `throughput` | completed operations per second | 1/s |
 
 use super::latency::Latencies;
-use crate::threshold::{MetricName, Threshold, ThresholdError};
+use crate::errors::ThresholdError;
+use crate::threshold::{MetricName, Threshold};
 
 /// Every metric a perf threshold may name.
 pub const METRICS: &[MetricName] = &[

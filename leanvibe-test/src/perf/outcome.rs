@@ -39,6 +39,7 @@ impl<T, E> OpResult for Result<T, E> {
     }
 }
 
+#[cfg(feature = "plugin")]
 impl OpResult for crate::plugin::TaskResult {
     fn succeeded(&self) -> bool {
         self.success

@@ -197,10 +197,10 @@ impl PerfReport {
     /// ```
     pub fn attach(&self) {
         let mut all = match crate::attach::attached(TOPIC) {
-            Some(serde_json::Value::Array(items)) => items,
+            Some(crate::json::Value::Array(items)) => items,
             _ => Vec::new(),
         };
-        all.push(serde_json::to_value(self).unwrap_or_default());
+        all.push(crate::json::to_value(self).unwrap_or_default());
         crate::attach(TOPIC, all);
     }
 

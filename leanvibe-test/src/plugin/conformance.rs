@@ -46,10 +46,8 @@
 //! [`ignore_fields`](Conformance::ignore_fields).
 
 use super::{ErrorCode, Plugin, PluginConfig, PluginHarness, Task, TaskResult};
-use futures_util::FutureExt;
 use serde_json::Value;
 use std::fmt;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -535,7 +533,7 @@ async fn run(harness: &PluginHarness, task: Task) -> Result<TaskResult, String> 
 
 /// Awaits `future`, catching a panic in the plugin.
 async fn guard<T>(what: &str, future: impl std::future::Future<Output = T>) -> Result<T, String> {
-    AssertUnwindSafe(future).catch_unwind().await.map_err(|payload| {
+    crate::fixture::catch_unwind(future).await.map_err(|payload| {
         let message = crate::runner::execute::payload_text(payload.as_ref());
         format!("{what} panicked: {message:?}; a plugin must return an error result (e.g. INTERNAL), not panic")
     })

@@ -1,7 +1,8 @@
 //! [`PluginHarness`]: drives one plugin through its lifecycle and its tasks,
 //! checking the contract on the way (the Python SDK's `PluginTestFramework`).
 
-use super::{ErrorCode, HarnessMarks, Plugin, PluginConfig, PluginError, Task, TaskResult};
+use super::{ErrorCode, HarnessMarks, Plugin, PluginConfig, Task, TaskResult};
+use crate::errors::HarnessError;
 use futures_util::future::join_all;
 use std::fmt;
 use std::time::Duration;
@@ -118,6 +119,7 @@ impl PluginHarness {
     /// #   async fn initialize(&mut self) -> Result<(), PluginError> { Ok(()) }
     /// #   async fn handle_task(&self, _: &Task) -> TaskResult { TaskResult::success(()) }
     /// #   async fn cleanup(&mut self) -> Result<(), PluginError> { Ok(()) } }
+    /// # use leanvibe_test::errors::HarnessError;
     /// # async fn f() -> Result<(), HarnessError> {
     /// let harness = PluginHarness::start(|_| P, PluginConfig::new("p", "0.1.0")).await?;
     /// # Ok(()) }
@@ -191,6 +193,7 @@ impl PluginHarness {
     ///
     /// ```no_run
     /// # use leanvibe_test::plugin::*;
+    /// # use leanvibe_test::errors::HarnessError;
     /// # async fn f(mut harness: PluginHarness) -> Result<(), HarnessError> {
     /// harness.initialize().await?;
     /// # Ok(()) }
@@ -218,6 +221,7 @@ impl PluginHarness {
     ///
     /// ```no_run
     /// # use leanvibe_test::plugin::*;
+    /// # use leanvibe_test::errors::HarnessError;
     /// # async fn f(mut harness: PluginHarness) -> Result<(), HarnessError> {
     /// harness.cleanup().await?;
     /// assert!(!harness.plugin().is_initialized());
@@ -314,6 +318,7 @@ impl PluginHarness {
     ///
     /// ```no_run
     /// # use leanvibe_test::plugin::*;
+    /// # use leanvibe_test::errors::HarnessError;
     /// # async fn f(harness: PluginHarness) -> Result<(), HarnessError> {
     /// let result = harness.check_success(Task::new("t1", "process_data")).await?;
     /// # Ok(()) }
@@ -337,6 +342,7 @@ impl PluginHarness {
     ///
     /// ```no_run
     /// # use leanvibe_test::plugin::*;
+    /// # use leanvibe_test::errors::HarnessError;
     /// # async fn f(harness: PluginHarness) -> Result<(), HarnessError> {
     /// harness.check_error(Task::new("t1", "nope"), ErrorCode::InvalidTaskType).await?;
     /// # Ok(()) }
@@ -446,80 +452,15 @@ fn finish(
     }
 }
 
-/// What a [`PluginHarness`] check found wrong.
-///
-/// `Debug` prints the same text as `Display`, so a test returning
-/// `Result<(), HarnessError>` shows the task and result JSON readably.
-///
-/// ```
-/// use leanvibe_test::plugin::HarnessError;
-/// let e = HarnessError::StillInitialized { plugin_id: "p".into() };
-/// assert!(e.to_string().contains("still"));
-/// ```
-#[derive(thiserror::Error)]
-#[non_exhaustive]
-pub enum HarnessError {
-    /// `is_initialized()` was `true` before `initialize` was called.
-    #[error("plugin `{plugin_id}`: is_initialized() is true before initialize() was called")]
-    InitializedTooEarly {
-        /// The plugin's id.
-        plugin_id: String,
-    },
-    /// `initialize` returned an error.
-    #[error("plugin `{plugin_id}`: initialize() failed: {source}")]
-    Initialize {
-        /// The plugin's id.
-        plugin_id: String,
-        /// What the plugin returned.
-        #[source]
-        source: PluginError,
-    },
-    /// `initialize` returned `Ok` but `is_initialized()` stayed `false`.
-    #[error("plugin `{plugin_id}`: initialize() returned Ok but is_initialized() is false")]
-    NotInitialized {
-        /// The plugin's id.
-        plugin_id: String,
-    },
-    /// `cleanup` returned an error.
-    #[error("plugin `{plugin_id}`: cleanup() failed: {source}")]
-    Cleanup {
-        /// The plugin's id.
-        plugin_id: String,
-        /// What the plugin returned.
-        #[source]
-        source: PluginError,
-    },
-    /// `cleanup` returned `Ok` but `is_initialized()` is still `true`.
-    #[error("plugin `{plugin_id}`: cleanup() returned Ok but is_initialized() is still true")]
-    StillInitialized {
-        /// The plugin's id.
-        plugin_id: String,
-    },
-    /// A task's result was not what the check expected, or broke the contract.
-    #[error(
-        "{problem}\n  task:   {}\n  result: {}",
-        to_json(task),
-        to_json(result)
-    )]
-    UnexpectedResult {
-        /// What was wrong, in one line.
-        problem: String,
-        /// The task sent.
-        task: Box<Task>,
-        /// The result returned by the harness (with its timing and marks).
-        result: Box<TaskResult>,
-    },
+pub(crate) fn to_json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_else(|e| format!("<not serialisable: {e}>"))
 }
+
+#[cfg(test)]
+mod tests;
 
 impl fmt::Debug for HarnessError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
     }
 }
-
-fn to_json(value: &impl serde::Serialize) -> String {
-    serde_json::to_string(value).unwrap_or_else(|e| format!("<not serialisable: {e}>"))
-}
-
-#[cfg(test)]
-mod tests;

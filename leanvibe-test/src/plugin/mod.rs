@@ -55,14 +55,14 @@ mod config;
 pub mod conformance;
 mod contract;
 mod error_code;
-mod harness;
+pub(crate) mod harness;
 mod result;
 mod task;
 
 pub use config::PluginConfig;
 pub use contract::{Plugin, PluginError};
 pub use error_code::ErrorCode;
-pub use harness::{DEFAULT_TASK_TIMEOUT, HarnessError, PluginHarness};
+pub use harness::{DEFAULT_TASK_TIMEOUT, PluginHarness};
 pub use result::{HarnessMarks, TaskResult};
 pub use task::Task;
 

@@ -27,23 +27,23 @@ pub fn write_atomically(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let prefix = format!(".{file_name}.");
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".tmp");
-    // tempfile creates 0600 files; a report is an ordinary file others read
-    // (the umask still applies).
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let temp = builder.tempfile_in(dir)?;
-    // Reports of large suites run to megabytes: few, large writes.
-    let mut out = io::BufWriter::with_capacity(1 << 20, temp);
-    write(&mut out)?;
-    let temp = out.into_inner().map_err(io::IntoInnerError::into_error)?;
-    // No fsync: the rename alone means a reader sees the old file or the
-    // whole new one. Syncing would add durability across a power cut, which
-    // a CI report does not need, at the cost of tens of milliseconds a run.
-    temp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    // A report is an ordinary file others read (the umask still applies).
+    let (temp, temp_path) = crate::scratch::create_unique(dir, &format!(".{file_name}."), 0o644)?;
+    let written = (|| {
+        // Reports of large suites run to megabytes: few, large writes.
+        let mut out = io::BufWriter::with_capacity(1 << 20, temp);
+        write(&mut out)?;
+        out.into_inner().map_err(io::IntoInnerError::into_error)?;
+        // No fsync: the rename alone means a reader sees the old file or the
+        // whole new one. Syncing would add durability across a power cut,
+        // which a CI report does not need, at the cost of tens of
+        // milliseconds a run.
+        std::fs::rename(&temp_path, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp_path);
+    }
+    written
 }
 
 #[cfg(test)]

@@ -2,9 +2,9 @@
 //! the way in. The CTRF and JUnit sinks both hold one [`Collector`].
 
 use super::ctrf::*;
-use super::{Event, ReportOptions, RunEnd, RunInfo};
+use super::{ReportOptions, RunEnd, RunEvent, RunInfo};
+use crate::json::{Map, Value};
 use crate::record::{Status, TestRecord};
-use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -16,7 +16,7 @@ pub(crate) fn epoch_ms(time: SystemTime) -> u64 {
 }
 
 /// Accumulates cleaned test entries; returns the finished document at
-/// [`Event::RunFinished`].
+/// [`RunEvent::RunFinished`].
 #[derive(Debug)]
 pub(crate) struct Collector {
     options: ReportOptions,
@@ -47,18 +47,18 @@ impl Collector {
         }
     }
 
-    pub(crate) fn on_event(&mut self, event: &Event<'_>) -> Option<CtrfReport> {
+    pub(crate) fn on_event(&mut self, event: &RunEvent<'_>) -> Option<CtrfReport> {
         match event {
-            Event::RunStarted(info) => self.start(info),
-            Event::TestStarted { name } => {
+            RunEvent::RunStarted(info) => self.start(info),
+            RunEvent::TestStarted { name } => {
                 self.started
                     .insert((*name).to_owned(), epoch_ms(SystemTime::now()));
             }
-            Event::TestFinished(record) => {
+            RunEvent::TestFinished(record) => {
                 let test = self.test_entry(record);
                 self.tests.push(test);
             }
-            Event::RunFinished { end, .. } => {
+            RunEvent::RunFinished { end, .. } => {
                 self.run.completed = end.is_completed();
                 if let RunEnd::Stopped { reason, not_run } = end {
                     self.run.not_run = *not_run as u64;
@@ -73,10 +73,7 @@ impl Collector {
     fn start(&mut self, info: &RunInfo) {
         self.start_ms = epoch_ms(info.started_at);
         self.run.binary = self.options.clean_text(&info.binary_name);
-        self.run.hostname = Some(
-            self.options
-                .clean_text(&gethostname::gethostname().to_string_lossy()),
-        );
+        self.run.hostname = Some(self.options.clean_text(&hostname()));
         self.run.run_id = info.run_id.clone();
         self.run.filtered_out = info.filtered_out as u64;
         self.run.workers = info.workers as u64;
@@ -166,17 +163,17 @@ impl Collector {
             schema: EXTRA_SCHEMA,
             failure_kind,
             attempts,
-            budget: without_nulls(serde_json::to_value(record.budget).unwrap_or_default()),
+            budget: without_nulls(crate::json::to_value(&record.budget).unwrap_or_default()),
             measurements: measurements(record),
             // One run's statistics would only repeat `runs_ms`.
             stats: (outcome.measurements.runs_ms.len() > 1)
-                .then(|| RunStats::of(&outcome.measurements.runs_ms))
+                .then(|| crate::budget::stats::SampleStats::of(&outcome.measurements.runs_ms))
                 .flatten(),
         };
         let mut extra = Map::new();
         extra.insert(
             EXTRA_KEY.into(),
-            serde_json::to_value(ours).unwrap_or_default(),
+            crate::json::to_value(&ours).unwrap_or_default(),
         );
         for (topic, value) in &outcome.extra {
             if topic != EXTRA_KEY {
@@ -212,7 +209,7 @@ impl Collector {
         let mut extra = Map::new();
         extra.insert(
             EXTRA_KEY.into(),
-            serde_json::to_value(&self.run).unwrap_or_default(),
+            crate::json::to_value(&self.run).unwrap_or_default(),
         );
         CtrfReport {
             report_format: "CTRF".into(),
@@ -274,13 +271,13 @@ fn ms(value: f64) -> u64 {
     }
 }
 
-fn measurements(record: &TestRecord) -> Map<String, Value> {
+fn measurements(record: &TestRecord) -> Map {
     let m = &record.outcome.measurements;
     let mut map = Map::new();
     if !m.runs_ms.is_empty() {
         map.insert(
             "runs_ms".into(),
-            serde_json::to_value(&m.runs_ms).unwrap_or_default(),
+            crate::json::to_value(&m.runs_ms).unwrap_or_default(),
         );
     }
     if let Some(bytes) = m.peak_heap_bytes {
@@ -292,7 +289,7 @@ fn measurements(record: &TestRecord) -> Map<String, Value> {
     map
 }
 
-fn without_nulls(value: Value) -> Map<String, Value> {
+fn without_nulls(value: Value) -> Map {
     match value {
         Value::Object(map) => map.into_iter().filter(|(_, v)| !v.is_null()).collect(),
         _ => Map::new(),
@@ -320,4 +317,18 @@ fn lines(text: String) -> Vec<String> {
     }
     let body = text.strip_suffix('\n').unwrap_or(&text);
     body.split('\n').map(str::to_owned).collect()
+}
+
+/// This machine's name, as `hostname` prints it.
+fn hostname() -> String {
+    let mut name = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; on success the name is
+    // NUL-terminated unless it was truncated, which the search allows for.
+    let ok = unsafe { libc::gethostname(name.as_mut_ptr().cast(), name.len()) } == 0;
+    let len = if ok {
+        name.iter().position(|&b| b == 0).unwrap_or(name.len())
+    } else {
+        0
+    };
+    String::from_utf8_lossy(&name[..len]).into_owned()
 }

@@ -3,7 +3,7 @@
 //! A live progress line goes to stderr when it is a terminal.
 
 use super::stdio::{RawStderr, RawStdout};
-use super::{Event, Reporter, RunEnd, RunInfo, Summary};
+use super::{Reporter, RunEnd, RunEvent, RunInfo, RunSummary};
 use crate::cli::Format;
 use crate::record::{FailureKind, Status, TestRecord};
 use std::io::{self, IsTerminal, Write};
@@ -29,15 +29,6 @@ pub struct ConsoleOptions {
 }
 
 /// Prints a run the way libtest does.
-///
-/// ```
-/// use leanvibe_test::report::console::{Console, ConsoleOptions};
-/// use leanvibe_test::cli::Format;
-/// let console = Console::new(ConsoleOptions {
-///     format: Format::Pretty, color: false, show_output: false,
-///     progress: false, show_budgets: false, redact: true, output_cap: 1 << 20,
-/// });
-/// ```
 pub struct Console {
     options: ConsoleOptions,
     /// Buffered: a line per test as a separate write is most of the console's
@@ -151,7 +142,12 @@ impl Console {
         Ok(())
     }
 
-    fn run_finished(&mut self, summary: &Summary, elapsed_s: f64, end: &RunEnd) -> io::Result<()> {
+    fn run_finished(
+        &mut self,
+        summary: &RunSummary,
+        elapsed_s: f64,
+        end: &RunEnd,
+    ) -> io::Result<()> {
         self.clear_progress();
         if self.options.format == Format::Terse && !self.terse_column.is_multiple_of(TERSE_WIDTH) {
             writeln!(self.out)?;
@@ -303,20 +299,20 @@ impl Reporter for Console {
         self.out.flush()
     }
 
-    fn on_event(&mut self, event: &Event<'_>) -> io::Result<()> {
+    fn on_event(&mut self, event: &RunEvent<'_>) -> io::Result<()> {
         match event {
-            Event::RunStarted(info) => self.run_started(info),
-            Event::TestStarted { name } => {
+            RunEvent::RunStarted(info) => self.run_started(info),
+            RunEvent::TestStarted { name } => {
                 self.running = Some(name.to_string());
                 self.draw_progress();
                 Ok(())
             }
-            Event::TestFinished(record) => {
+            RunEvent::TestFinished(record) => {
                 self.test_finished(record)?;
                 self.draw_progress();
                 Ok(())
             }
-            Event::RunFinished {
+            RunEvent::RunFinished {
                 summary,
                 elapsed_s,
                 end,
@@ -326,12 +322,6 @@ impl Reporter for Console {
 }
 
 /// Whether to colour, from `--color` and the environment.
-///
-/// ```
-/// use leanvibe_test::cli::ColorChoice;
-/// assert!(!leanvibe_test::report::console::use_color(ColorChoice::Never));
-/// assert!(leanvibe_test::report::console::use_color(ColorChoice::Always));
-/// ```
 pub fn use_color(choice: crate::cli::ColorChoice) -> bool {
     use crate::cli::ColorChoice;
     match choice {

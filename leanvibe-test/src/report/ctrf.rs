@@ -5,8 +5,8 @@
 //! sits under `extra.leanvibe`, in the versioned shape described in
 //! `docs/reports.md` ([`EXTRA_SCHEMA`]).
 
+use crate::json::Map;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 use std::path::Path;
 
 /// The CTRF specification version written in `specVersion`.
@@ -37,7 +37,7 @@ pub struct CtrfReport {
     pub results: CtrfResults,
     /// Run-level data; ours under `leanvibe` ([`RunExtra`]).
     #[serde(default, skip_serializing_if = "Map::is_empty")]
-    pub extra: Map<String, Value>,
+    pub extra: Map,
 }
 
 /// `results`.
@@ -165,7 +165,7 @@ pub struct CtrfTest {
     pub stderr: Vec<String>,
     /// Ours under `leanvibe` ([`TestExtra`]), then the test's own topics.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
-    pub extra: Map<String, Value>,
+    pub extra: Map,
 }
 
 /// `results.tests[].retryAttempts[]`.
@@ -255,54 +255,13 @@ pub struct TestExtra {
     pub attempts: u32,
     /// The limits that applied, only those set (`max_ms`, `p95_ms`, ...).
     #[serde(default, skip_serializing_if = "Map::is_empty")]
-    pub budget: Map<String, Value>,
+    pub budget: Map,
     /// What was measured: `runs_ms`, `peak_heap_bytes`, `peak_rss_bytes`.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
-    pub measurements: Map<String, Value>,
-    /// Statistics over `runs_ms` when there were any.
+    pub measurements: Map,
+    /// Statistics over `runs_ms` when there were several.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stats: Option<RunStats>,
-}
-
-/// Statistics over the measured runs (nearest-rank percentiles), in ms.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct RunStats {
-    /// Number of measured runs.
-    pub runs: usize,
-    /// Fastest run.
-    pub min_ms: f64,
-    /// Slowest run.
-    pub max_ms: f64,
-    /// Arithmetic mean.
-    pub mean_ms: f64,
-    /// 50th percentile.
-    pub p50_ms: f64,
-    /// 95th percentile.
-    pub p95_ms: f64,
-    /// 99th percentile.
-    pub p99_ms: f64,
-}
-
-impl RunStats {
-    /// Statistics over `runs_ms`; `None` when it is empty.
-    ///
-    /// ```
-    /// use leanvibe_test::report::ctrf::RunStats;
-    /// let stats = RunStats::of(&[3.0, 1.0, 2.0, 4.0]).unwrap();
-    /// assert_eq!((stats.min_ms, stats.p50_ms, stats.p95_ms, stats.mean_ms), (1.0, 2.0, 4.0, 2.5));
-    /// ```
-    pub fn of(runs_ms: &[f64]) -> Option<RunStats> {
-        let summary = crate::budget::stats::Summary::of(runs_ms)?;
-        Some(RunStats {
-            runs: summary.count,
-            min_ms: summary.min,
-            max_ms: summary.max,
-            mean_ms: summary.mean,
-            p50_ms: summary.p50,
-            p95_ms: summary.p95,
-            p99_ms: summary.p99,
-        })
-    }
+    pub stats: Option<crate::budget::stats::SampleStats>,
 }
 
 impl CtrfReport {
@@ -310,13 +269,13 @@ impl CtrfReport {
     ///
     /// ```
     /// # use leanvibe_test::report::ctrf::CtrfReport;
-    /// let report: CtrfReport = serde_json::from_str(r#"{"reportFormat":"CTRF","specVersion":"0.0.0",
+    /// let report: CtrfReport = leanvibe_test::json::from_str(r#"{"reportFormat":"CTRF","specVersion":"0.0.0",
     ///   "results":{"tool":{"name":"x"},"summary":{"tests":0,"passed":0,"failed":0,"skipped":0,
     ///   "pending":0,"other":0,"start":0,"stop":0},"tests":[]}}"#).unwrap();
     /// assert!(report.run_extra().is_none());
     /// ```
     pub fn run_extra(&self) -> Option<RunExtra> {
-        Deserialize::deserialize(self.extra.get(EXTRA_KEY)?).ok()
+        crate::json::from_value(self.extra.get(EXTRA_KEY)?.clone()).ok()
     }
 
     /// Reads a CTRF file.
@@ -327,7 +286,7 @@ impl CtrfReport {
     /// ```
     pub fn read(path: &Path) -> std::io::Result<CtrfReport> {
         let text = std::fs::read(path)?;
-        serde_json::from_slice(&text)
+        crate::json::from_slice(&text)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
     }
 
@@ -342,7 +301,7 @@ impl CtrfReport {
         super::atomic::write_atomically(path, |out| {
             // Compact: a large suite's report runs to megabytes, and its
             // readers are programs (`jq .` shows it to a person).
-            serde_json::to_writer(&mut *out, self)?;
+            crate::json::to_writer(&mut *out, self)?;
             out.write_all(b"\n")
         })
     }
@@ -360,14 +319,14 @@ impl CtrfTest {
     /// assert!(test.test_extra().is_none());
     /// ```
     pub fn test_extra(&self) -> Option<TestExtra> {
-        Deserialize::deserialize(self.extra.get(EXTRA_KEY)?).ok()
+        crate::json::from_value(self.extra.get(EXTRA_KEY)?.clone()).ok()
     }
 
     /// The full failure text: `trace` when present, else `message`.
     ///
     /// ```
     /// # use leanvibe_test::report::ctrf::*;
-    /// # let mut test: CtrfTest = serde_json::from_str(r#"{"name":"t","status":"failed","duration":0}"#).unwrap();
+    /// # let mut test: CtrfTest = leanvibe_test::json::from_str(r#"{"name":"t","status":"failed","duration":0}"#).unwrap();
     /// test.message = Some("first".into());
     /// assert_eq!(test.full_message(), Some("first"));
     /// ```

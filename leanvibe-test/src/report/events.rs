@@ -21,10 +21,9 @@
 //! runner calls [`Reporter::flush`] (whenever it is about to wait) and at the
 //! end of the run.
 
-use super::{Event, ReportOptions, Reporter, RunEnd, RunInfo, Selection};
+use super::{ReportOptions, Reporter, RunEnd, RunEvent, RunInfo, Selection};
 use crate::record::Status;
 use serde::Serialize;
-use serde_json::{Value, json};
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -32,11 +31,11 @@ use std::path::{Path, PathBuf};
 /// Writes `<binary>.events.jsonl` as the run goes.
 ///
 /// ```
-/// use leanvibe_test::report::{Event, ReportOptions, Reporter, events::EventsReporter};
+/// use leanvibe_test::report::{RunEvent, ReportOptions, Reporter, events::EventsReporter};
 /// let dir = tempfile::tempdir().unwrap();
 /// let path = dir.path().join("suite.events.jsonl");
 /// let mut sink = EventsReporter::new(path.clone(), ReportOptions::default()).unwrap();
-/// sink.on_event(&Event::TestStarted { name: "a" }).unwrap();
+/// sink.on_event(&RunEvent::TestStarted { name: "a" }).unwrap();
 /// sink.flush().unwrap(); // the runner does this whenever it waits
 /// let text = std::fs::read_to_string(&path).unwrap();
 /// assert_eq!(text, "{\"type\":\"test\",\"event\":\"started\",\"name\":\"a\"}\n");
@@ -74,20 +73,20 @@ impl EventsReporter {
         })
     }
 
-    fn line(&mut self, event: &Event<'_>) -> Line {
-        if let Event::RunStarted(info) = event {
+    fn line(&mut self, event: &RunEvent<'_>) -> Line {
+        if let RunEvent::RunStarted(info) = event {
             self.run_id = info.run_id.clone();
         }
         let o = &self.options;
         match event {
-            Event::RunStarted(info) => started_line(info, o),
-            Event::TestStarted { name } => Line {
+            RunEvent::RunStarted(info) => started_line(info, o),
+            RunEvent::TestStarted { name } => Line {
                 kind: "test",
                 event: "started",
                 name: Some(o.clean_text(name)),
                 ..Line::default()
             },
-            Event::TestFinished(record) => {
+            RunEvent::TestFinished(record) => {
                 let outcome = &record.outcome;
                 let m = &outcome.measurements;
                 let mut line = Line {
@@ -112,11 +111,11 @@ impl EventsReporter {
                     || m.peak_heap_bytes.is_some()
                     || m.peak_rss_bytes.is_some()
                 {
-                    line.measurements = Some(json!({
-                        "runs_ms": m.runs_ms,
-                        "peak_heap_bytes": m.peak_heap_bytes,
-                        "peak_rss_bytes": m.peak_rss_bytes,
-                    }));
+                    line.measurements = Some(Measured {
+                        peak_heap_bytes: m.peak_heap_bytes,
+                        peak_rss_bytes: m.peak_rss_bytes,
+                        runs_ms: m.runs_ms.clone(),
+                    });
                 }
                 if let Status::Failed(failure) = &outcome.status {
                     line.failure_kind = Some(failure.kind.as_str());
@@ -130,7 +129,7 @@ impl EventsReporter {
                 }
                 line
             }
-            Event::RunFinished {
+            RunEvent::RunFinished {
                 summary,
                 elapsed_s,
                 end,
@@ -199,7 +198,7 @@ pub(crate) fn nextest_marker(info: &RunInfo, o: &ReportOptions) -> String {
         runner: Some("nextest"),
         ..started_line(info, o)
     };
-    serde_json::to_string(&line).unwrap_or_default()
+    crate::json::to_string(&line).unwrap_or_default()
 }
 
 /// One line of the stream; fields in libtest's order, absent ones omitted.
@@ -257,22 +256,31 @@ struct Line {
     #[serde(skip_serializing_if = "Option::is_none")]
     location: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    measurements: Option<Value>,
+    measurements: Option<Measured>,
     #[serde(skip_serializing_if = "Option::is_none")]
     stdout: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     stderr: Option<String>,
 }
 
+/// A test's `measurements` member (keys in alphabetical order, as readers of
+/// earlier streams saw them).
+#[derive(Debug, Serialize)]
+struct Measured {
+    peak_heap_bytes: Option<u64>,
+    peak_rss_bytes: Option<u64>,
+    runs_ms: Vec<f64>,
+}
+
 impl Reporter for EventsReporter {
-    fn on_event(&mut self, event: &Event<'_>) -> io::Result<()> {
+    fn on_event(&mut self, event: &RunEvent<'_>) -> io::Result<()> {
         let line = self.line(event);
-        serde_json::to_writer(&mut self.file, &line)?;
+        crate::json::to_writer(&mut self.file, &line)?;
         self.file.write_all(b"\n")?;
         // The first line goes to disk at once: it is what tells a reader
         // that this run started, even if it is killed before its first
         // flush (the old JUnit and CTRF files are already gone).
-        if let Event::RunStarted(_) | Event::RunFinished { .. } = event {
+        if let RunEvent::RunStarted(_) | RunEvent::RunFinished { .. } = event {
             self.file.flush()?;
         }
         Ok(())

@@ -2,7 +2,7 @@
 
 use super::collect::Collector;
 use super::events::EventsReporter;
-use super::{Event, ReportOptions, Reporter};
+use super::{ReportOptions, Reporter, RunEvent};
 use std::path::{Path, PathBuf};
 
 /// Environment variable naming the report directory (the runner's
@@ -174,7 +174,7 @@ impl FinalReports {
 }
 
 impl Reporter for FinalReports {
-    fn on_event(&mut self, event: &Event<'_>) -> std::io::Result<()> {
+    fn on_event(&mut self, event: &RunEvent<'_>) -> std::io::Result<()> {
         if let Some(report) = self.collector.on_event(event) {
             report.write(&self.ctrf)?;
             super::junit::write_file(&report, &self.junit)?;

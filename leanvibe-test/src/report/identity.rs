@@ -21,56 +21,10 @@
 //! it is: there is nothing to check it against.
 
 use super::ctrf::CtrfReport;
+use crate::errors::IdentityError;
 use std::path::{Path, PathBuf};
 
-/// Why a report cannot stand for its binary's current run.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum IdentityError {
-    /// The report has our run data but no run id: an older leanvibe-test
-    /// wrote it.
-    #[error("{}: no run id (written by an older leanvibe-test); run the suite again", path.display())]
-    NoRunId {
-        /// The CTRF report.
-        path: PathBuf,
-    },
-    /// The run was stopped before every test ran.
-    #[error("{}: the run did not complete ({reason}; {not_run} test(s) did not run)", path.display())]
-    Incomplete {
-        /// The CTRF report.
-        path: PathBuf,
-        /// Why it stopped.
-        reason: String,
-        /// Tests that never started.
-        not_run: u64,
-    },
-    /// A later run of the same binary exists (its event stream says so).
-    #[error("{}: stale: it is from run {report_run}, but the binary's last run is {}{}", path.display(), if latest_run.is_empty() { "one that stopped before it started" } else { latest_run.as_str() }, describe_latest(latest_runner.as_deref()))]
-    Superseded {
-        /// The CTRF report.
-        path: PathBuf,
-        /// Its run id.
-        report_run: String,
-        /// The latest run's id, from the event stream.
-        latest_run: String,
-        /// `nextest` when that run was a `cargo nextest run`.
-        latest_runner: Option<String>,
-    },
-    /// The JUnit file beside the report is from another run.
-    #[error("{}: its run id {junit_run} disagrees with {} (run {report_run})", junit.display(), path.display())]
-    Disagree {
-        /// The CTRF report.
-        path: PathBuf,
-        /// Its run id.
-        report_run: String,
-        /// The JUnit file.
-        junit: PathBuf,
-        /// The JUnit file's run id (empty if it has none).
-        junit_run: String,
-    },
-}
-
-fn describe_latest(runner: Option<&str>) -> String {
+pub(crate) fn describe_latest(runner: Option<&str>) -> String {
     match runner {
         Some("nextest") => {
             " (a `cargo nextest run`, which writes no leanvibe reports: use nextest's JUnit, or run the suite with `cargo test`)".to_string()
@@ -98,7 +52,7 @@ fn siblings(ctrf: &Path) -> Option<(PathBuf, PathBuf)> {
 /// use leanvibe_test::report::{ctrf::CtrfReport, identity};
 /// let dir = tempfile::tempdir().unwrap();
 /// let path = dir.path().join("suite.ctrf.json");
-/// let report: CtrfReport = serde_json::from_str(r#"{"reportFormat":"CTRF","specVersion":"0.0.0",
+/// let report: CtrfReport = leanvibe_test::json::from_str(r#"{"reportFormat":"CTRF","specVersion":"0.0.0",
 ///   "results":{"tool":{"name":"leanvibe-test"},"summary":{"tests":0,"passed":0,"failed":0,
 ///   "skipped":0,"pending":0,"other":0,"start":0,"stop":0},"tests":[]},
 ///   "extra":{"leanvibe":{"schema":1,"runId":"r1","completed":false,"notRun":3,
@@ -180,8 +134,10 @@ pub fn latest_run(events: &Path) -> Option<LatestRun> {
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
     let first = lines
         .next()
-        .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|first| first["type"] == "suite" && first["event"] == "started");
+        .and_then(|l| crate::json::from_str::<crate::json::Value>(l).ok())
+        .filter(|first| {
+            first["type"].as_str() == Some("suite") && first["event"].as_str() == Some("started")
+        });
     let Some(first) = first else {
         return Some(LatestRun {
             run_id: String::new(),
@@ -191,8 +147,10 @@ pub fn latest_run(events: &Path) -> Option<LatestRun> {
     };
     let finished = lines
         .next_back()
-        .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .is_some_and(|last| last["type"] == "suite" && last["event"] != "started");
+        .and_then(|l| crate::json::from_str::<crate::json::Value>(l).ok())
+        .is_some_and(|last| {
+            last["type"].as_str() == Some("suite") && last["event"].as_str() != Some("started")
+        });
     Some(LatestRun {
         run_id: first["run_id"].as_str().unwrap_or_default().to_string(),
         runner: first["runner"].as_str().map(str::to_string),

@@ -61,7 +61,7 @@ pub fn write_file(report: &CtrfReport, path: &Path) -> io::Result<()> {
 ///
 /// ```
 /// # use leanvibe_test::report::{ctrf::CtrfReport, junit};
-/// let report: CtrfReport = serde_json::from_str(r#"{"reportFormat":"CTRF","specVersion":"0.0.0",
+/// let report: CtrfReport = leanvibe_test::json::from_str(r#"{"reportFormat":"CTRF","specVersion":"0.0.0",
 ///   "results":{"tool":{"name":"x"},"summary":{"tests":1,"passed":1,"failed":0,"skipped":0,
 ///   "pending":0,"other":0,"start":0,"stop":1500},
 ///   "tests":[{"name":"a::b","status":"passed","duration":3,"suite":["suite","a"]}]}}"#).unwrap();
@@ -287,7 +287,7 @@ fn suite_properties(run: &RunExtra, tests: &[&CtrfTest]) -> Vec<(String, String)
     props
 }
 
-fn key_values(map: &serde_json::Map<String, serde_json::Value>) -> String {
+fn key_values(map: &crate::json::Map) -> String {
     map.iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
@@ -299,7 +299,7 @@ fn measured_text(ours: &TestExtra) -> String {
     if let Some(stats) = &ours.stats {
         parts.push(format!(
             "runs={}, mean_ms={:.3}, p50_ms={:.3}, p95_ms={:.3}, p99_ms={:.3}, max_ms={:.3}",
-            stats.runs, stats.mean_ms, stats.p50_ms, stats.p95_ms, stats.p99_ms, stats.max_ms
+            stats.count, stats.mean, stats.p50, stats.p95, stats.p99, stats.max
         ));
     }
     for key in ["peak_heap_bytes", "peak_rss_bytes"] {

@@ -13,105 +13,11 @@
 use super::collect::{summarize, tool};
 use super::ctrf::{CtrfEnvironment, CtrfReport, CtrfResults, EXTRA_KEY, RunExtra, SPEC_VERSION};
 use super::partition::Partition;
-use serde_json::Map;
+use crate::errors::MergeError;
+use crate::json::Map;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
-
-/// Why shard reports could not be merged.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum MergeError {
-    /// A report could not be read or parsed.
-    #[error("cannot read {}: {source}", path.display())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// What went wrong.
-        #[source]
-        source: std::io::Error,
-    },
-    /// Nothing was given, or a directory held no `*.ctrf.json`.
-    #[error("no CTRF reports found in the inputs given")]
-    Empty,
-    /// A report lacks our run data or partition, among several to merge.
-    #[error("{} is not a shard report (no extra.leanvibe.partition); only shards of one run can be merged", path.display())]
-    NotShard {
-        /// The file.
-        path: PathBuf,
-    },
-    /// Reports of different test binaries.
-    #[error("{} is from binary `{second}` but {} is from `{first}`; merge one binary's shards at a time", second_path.display(), first_path.display())]
-    MixedBinaries {
-        /// First binary seen.
-        first: String,
-        /// Its report.
-        first_path: PathBuf,
-        /// The other binary.
-        second: String,
-        /// Its report.
-        second_path: PathBuf,
-    },
-    /// Shards of different partitionings (`hash` vs `count`, or 3 vs 4 shards).
-    #[error("{} is shard {second} but {} is shard {first}: not the same partitioning", second_path.display(), first_path.display())]
-    MixedPartitions {
-        /// First partition seen.
-        first: Partition,
-        /// Its report.
-        first_path: PathBuf,
-        /// The disagreeing one.
-        second: Partition,
-        /// Its report.
-        second_path: PathBuf,
-    },
-    /// The same shard given twice.
-    #[error("shard {partition} given twice: {} and {}", first.display(), second.display())]
-    DuplicateShard {
-        /// The shard.
-        partition: Partition,
-        /// One report.
-        first: PathBuf,
-        /// The other.
-        second: PathBuf,
-    },
-    /// One test reported by two shards.
-    #[error("shards overlap: test `{test}` is in {} and {}", first.display(), second.display())]
-    Overlap {
-        /// The test.
-        test: String,
-        /// One report.
-        first: PathBuf,
-        /// The other.
-        second: PathBuf,
-    },
-    /// A shard's report does not describe a finished, current run.
-    #[error(transparent)]
-    NotCurrent(#[from] super::identity::IdentityError),
-    /// Shards that selected different tests before partitioning.
-    #[error("{} selected {second} but {} selected {first}: shards of one run select the same tests", second_path.display(), first_path.display())]
-    MixedSelections {
-        /// The first shard's selection.
-        first: String,
-        /// Its report.
-        first_path: PathBuf,
-        /// The other selection.
-        second: String,
-        /// Its report.
-        second_path: PathBuf,
-    },
-    /// A shard's report is missing.
-    #[error(
-        "shard {index} of {total} ({kind}:{index}/{total}) is missing: no report for it among the inputs"
-    )]
-    MissingShard {
-        /// Partition kind.
-        kind: String,
-        /// The missing shard, from 1.
-        index: u32,
-        /// Number of shards.
-        total: u32,
-    },
-}
 
 /// Expands directories to the `*.ctrf.json` files they contain (sorted);
 /// files are kept as given.
@@ -149,7 +55,7 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, MergeError> {
 /// ```no_run
 /// use leanvibe_test::report::merge::merge_files;
 /// let merged = merge_files(&["shard1/suite.ctrf.json".into(), "shard2/suite.ctrf.json".into()])?;
-/// # Ok::<(), leanvibe_test::report::merge::MergeError>(())
+/// # Ok::<(), leanvibe_test::errors::MergeError>(())
 /// ```
 pub fn merge_files(paths: &[PathBuf]) -> Result<CtrfReport, MergeError> {
     let reports = paths
@@ -170,7 +76,7 @@ pub fn merge_files(paths: &[PathBuf]) -> Result<CtrfReport, MergeError> {
 /// One report that is not a shard is returned as it is.
 ///
 /// ```
-/// use leanvibe_test::report::merge::{merge, MergeError};
+/// use leanvibe_test::{errors::MergeError, report::merge::merge};
 /// assert!(matches!(merge(vec![]), Err(MergeError::Empty)));
 /// ```
 pub fn merge(reports: Vec<(PathBuf, CtrfReport)>) -> Result<CtrfReport, MergeError> {
@@ -192,7 +98,7 @@ pub fn merge(reports: Vec<(PathBuf, CtrfReport)>) -> Result<CtrfReport, MergeErr
     for (path, report) in reports {
         super::identity::verify(&path, &report)?;
         let run = report.run_extra();
-        let Some((run, partition)) = run.and_then(|r| r.partition.clone().map(|p| (r, p))) else {
+        let Some((run, partition)) = run.and_then(|r| r.partition.map(|p| (r, p))) else {
             return Err(MergeError::NotShard { path });
         };
         if let Some((first_path, first, first_partition, _)) = shards.first() {
@@ -218,7 +124,7 @@ pub fn merge(reports: Vec<(PathBuf, CtrfReport)>) -> Result<CtrfReport, MergeErr
             }
             if first_partition.kind != partition.kind || first_partition.total != partition.total {
                 return Err(MergeError::MixedPartitions {
-                    first: first_partition.clone(),
+                    first: *first_partition,
                     first_path: first_path.clone(),
                     second: partition,
                     second_path: path,
@@ -255,7 +161,7 @@ pub fn merge(reports: Vec<(PathBuf, CtrfReport)>) -> Result<CtrfReport, MergeErr
     for index in 1..=first_partition.total {
         if !shards.iter().any(|(_, _, p, _)| p.index == index) {
             return Err(MergeError::MissingShard {
-                kind: first_partition.kind.clone(),
+                kind: first_partition.kind,
                 index,
                 total: first_partition.total,
             });
@@ -302,7 +208,7 @@ pub fn merge(reports: Vec<(PathBuf, CtrfReport)>) -> Result<CtrfReport, MergeErr
     let mut extra = Map::new();
     extra.insert(
         EXTRA_KEY.into(),
-        serde_json::to_value(&run).unwrap_or_default(),
+        crate::json::to_value(&run).unwrap_or_default(),
     );
     Ok(CtrfReport {
         report_format: "CTRF".into(),

@@ -1,17 +1,18 @@
-//! Reporting: the runner emits [`Event`]s; each [`Reporter`] consumes them.
+//! Reporting: the runner emits [`RunEvent`]s; each [`Reporter`] consumes them.
 //!
 //! The console, the JUnit and CTRF files and the streaming event log are
 //! independent sinks. None reaches back into the runner; the runner knows
 //! nothing of formats. A sink that fails to write reports its error at the end
 //! of the run without stopping the others.
 
-pub mod console;
+pub(crate) mod console;
 
 pub mod atomic;
 mod collect;
 pub mod ctrf;
 pub mod events;
 pub mod files;
+pub mod gate;
 pub mod identity;
 pub mod junit;
 pub mod merge;
@@ -21,9 +22,10 @@ pub mod redact;
 pub mod sanitize;
 pub(crate) mod stdio;
 
+/// What each reporter is given about a finished test.
+pub use crate::record::{Failure, FailureKind, Measurements, Status, TestOutcome, TestRecord};
 pub use options::ReportOptions;
 
-use crate::record::TestRecord;
 use std::time::SystemTime;
 
 /// Facts about the whole run, fixed when it starts.
@@ -160,7 +162,7 @@ impl RunEnd {
 
 /// Counts at the end of the run, as libtest's summary line gives them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Summary {
+pub struct RunSummary {
     /// Tests that passed (flaky ones included).
     pub passed: usize,
     /// Tests that failed.
@@ -173,12 +175,12 @@ pub struct Summary {
     pub filtered_out: usize,
 }
 
-impl Summary {
+impl RunSummary {
     /// Adds one finished test to the counts.
     ///
     /// ```
-    /// # use leanvibe_test::report::Summary;
-    /// let summary = Summary::default();
+    /// # use leanvibe_test::report::RunSummary;
+    /// let summary = RunSummary::default();
     /// assert_eq!(summary.passed + summary.failed, 0);
     /// ```
     pub fn count(&mut self, record: &TestRecord) {
@@ -198,7 +200,7 @@ impl Summary {
 
 /// Something that happened during a run, in the order it happened.
 #[derive(Debug)]
-pub enum Event<'a> {
+pub enum RunEvent<'a> {
     /// The run is about to start running tests.
     RunStarted(&'a RunInfo),
     /// A test started on a worker (or in-process).
@@ -211,7 +213,7 @@ pub enum Event<'a> {
     /// The run is over: every test has finished, or the run was stopped.
     RunFinished {
         /// Final counts.
-        summary: &'a Summary,
+        summary: &'a RunSummary,
         /// Wall time of the whole run in seconds.
         elapsed_s: f64,
         /// Whether every selected test ran.
@@ -222,18 +224,18 @@ pub enum Event<'a> {
 /// A sink for run events.
 ///
 /// ```
-/// use leanvibe_test::report::{Event, Reporter};
+/// use leanvibe_test::report::{RunEvent, Reporter};
 /// struct CountFinished(usize);
 /// impl Reporter for CountFinished {
-///     fn on_event(&mut self, event: &Event<'_>) -> std::io::Result<()> {
-///         if let Event::TestFinished(_) = event { self.0 += 1; }
+///     fn on_event(&mut self, event: &RunEvent<'_>) -> std::io::Result<()> {
+///         if let RunEvent::TestFinished(_) = event { self.0 += 1; }
 ///         Ok(())
 ///     }
 /// }
 /// ```
 pub trait Reporter: Send {
     /// Handles one event. Errors are collected and shown at the end of the run.
-    fn on_event(&mut self, event: &Event<'_>) -> std::io::Result<()>;
+    fn on_event(&mut self, event: &RunEvent<'_>) -> std::io::Result<()>;
 
     /// Writes out anything buffered. The runner calls it whenever it is about
     /// to wait, so buffered output never lags behind a slow test.

@@ -19,7 +19,10 @@ impl FdCapture {
     /// Two anonymous temporary files, reused for every test.
     pub(crate) fn new() -> io::Result<FdCapture> {
         Ok(FdCapture {
-            files: [tempfile::tempfile()?, tempfile::tempfile()?],
+            files: [
+                crate::scratch::anonymous_file()?,
+                crate::scratch::anonymous_file()?,
+            ],
             saved: None,
         })
     }
@@ -160,7 +163,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn file_with(bytes: &[u8]) -> File {
-        let mut file = tempfile::tempfile().unwrap();
+        let mut file = crate::scratch::anonymous_file().unwrap();
         file.write_all(bytes).unwrap();
         file
     }

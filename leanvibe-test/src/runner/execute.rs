@@ -1,12 +1,12 @@
 //! Running one test in the current process: the body (warm-up and measured
-//! runs), panics, `should_panic`, budgets and retries, into an [`Outcome`].
+//! runs), panics, `should_panic`, budgets and retries, into an [`TestOutcome`].
 //!
 //! Both a pool worker and the in-process mode call [`run_test`]; neither
 //! knows anything else about how a test is judged.
 
 use crate::__private::{KindedFailure, SetupFailure};
 use crate::measure;
-use crate::record::{Failure, FailureKind, Measurements, Outcome, Status};
+use crate::record::{Failure, FailureKind, Measurements, Status, TestOutcome};
 use crate::registry::{Budget, ShouldPanic, TestCase};
 use crate::skip::Skipped;
 use std::cell::RefCell;
@@ -111,7 +111,7 @@ fn run_body_once(case: &TestCase) -> (RunEnd, f64) {
 
 /// Runs `case` with its effective `budget` (attributes merged over the
 /// profile), retrying a failure up to `budget.retries` times.
-pub(crate) fn run_test(case: &TestCase, budget: &Budget) -> Outcome {
+pub(crate) fn run_test(case: &TestCase, budget: &Budget) -> TestOutcome {
     let started = Instant::now();
     let attempts_allowed = budget.retries.unwrap_or(0).saturating_add(1);
     let mut attempts = 0;
@@ -120,7 +120,7 @@ pub(crate) fn run_test(case: &TestCase, budget: &Budget) -> Outcome {
         let (status, mut measurements) = run_attempt(case, budget);
         if !status.is_failed() || attempts >= attempts_allowed {
             measurements.attempts = attempts;
-            return Outcome {
+            return TestOutcome {
                 status,
                 duration_ms: started.elapsed().as_secs_f64() * 1000.0,
                 measurements,

@@ -24,7 +24,7 @@ use super::interrupt::{self, Signal};
 use super::{Dispatch, RunSettings, execute, failed_outcome, record};
 use crate::plan::PlannedTest;
 use crate::record::{FailureKind, TestRecord};
-use crate::report::{Event, RunEnd};
+use crate::report::{RunEnd, RunEvent};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -95,7 +95,7 @@ pub(super) fn run(
         let budget = settings.budget_for(test);
         {
             let mut dispatch = lock(&guard.dispatch);
-            dispatch.emit(&Event::TestStarted { name: &test.name });
+            dispatch.emit(&RunEvent::TestStarted { name: &test.name });
             // The test may run long, or end the process: show and record
             // what is done so far first.
             dispatch.flush();

@@ -14,9 +14,9 @@ mod spawn;
 pub(crate) mod worker;
 
 use crate::plan::{Plan, PlannedTest};
-use crate::record::{Failure, FailureKind, Measurements, Outcome, Status, TestRecord};
+use crate::record::{Failure, FailureKind, Measurements, Status, TestOutcome, TestRecord};
 use crate::registry::{Budget, Ignore};
-use crate::report::{Event, Reporter, RunEnd, RunInfo, Summary, stdio};
+use crate::report::{Reporter, RunEnd, RunEvent, RunInfo, RunSummary, stdio};
 use std::time::{Duration, Instant};
 
 /// Catches SIGINT, SIGTERM and SIGHUP from now on, so that one that comes
@@ -60,7 +60,7 @@ impl RunSettings {
 /// fails is remembered and shown at the end; the others go on.
 pub(crate) struct Dispatch {
     reporters: Vec<Box<dyn Reporter>>,
-    summary: Summary,
+    summary: RunSummary,
     errors: Vec<String>,
 }
 
@@ -74,15 +74,15 @@ impl Dispatch {
     ) -> Dispatch {
         Dispatch {
             reporters,
-            summary: Summary {
+            summary: RunSummary {
                 filtered_out,
-                ..Summary::default()
+                ..RunSummary::default()
             },
             errors,
         }
     }
 
-    fn emit(&mut self, event: &Event<'_>) {
+    fn emit(&mut self, event: &RunEvent<'_>) {
         for reporter in &mut self.reporters {
             if let Err(e) = reporter.on_event(event)
                 && self.errors.len() < 10
@@ -107,7 +107,7 @@ impl Dispatch {
 
     fn finished(&mut self, record: &TestRecord) {
         self.summary.count(record);
-        self.emit(&Event::TestFinished(record));
+        self.emit(&RunEvent::TestFinished(record));
     }
 
     /// Ends the run: the summary event, reporter errors, the report paths.
@@ -116,7 +116,7 @@ impl Dispatch {
     pub(crate) fn finish(&mut self, started: Instant, end: &RunEnd) -> i32 {
         let summary = self.summary.clone();
         let elapsed_s = started.elapsed().as_secs_f64();
-        self.emit(&Event::RunFinished {
+        self.emit(&RunEvent::RunFinished {
             summary: &summary,
             elapsed_s,
             end,
@@ -145,7 +145,7 @@ impl Dispatch {
 fn record(
     test: &PlannedTest,
     budget: Budget,
-    outcome: Outcome,
+    outcome: TestOutcome,
     stdout: Vec<u8>,
     stderr: Vec<u8>,
 ) -> TestRecord {
@@ -166,8 +166,8 @@ fn record(
 
 /// The outcome of a test the harness failed itself (it crashed, hung, was
 /// interrupted, or could not be run).
-fn failed_outcome(kind: FailureKind, message: String, duration: Duration) -> Outcome {
-    Outcome {
+fn failed_outcome(kind: FailureKind, message: String, duration: Duration) -> TestOutcome {
+    TestOutcome {
         status: Status::Failed(Failure::new(kind, message)),
         duration_ms: duration.as_secs_f64() * 1000.0,
         measurements: Measurements {
@@ -178,8 +178,8 @@ fn failed_outcome(kind: FailureKind, message: String, duration: Duration) -> Out
     }
 }
 
-fn ignored_outcome(ignore: Ignore) -> Outcome {
-    Outcome {
+fn ignored_outcome(ignore: Ignore) -> TestOutcome {
+    TestOutcome {
         status: Status::Ignored {
             reason: match ignore {
                 Ignore::Because(reason) => Some(reason.to_string()),
@@ -200,7 +200,7 @@ pub(crate) fn run(
     mut dispatch: Dispatch,
 ) -> i32 {
     let started = Instant::now();
-    dispatch.emit(&Event::RunStarted(&info));
+    dispatch.emit(&RunEvent::RunStarted(&info));
     for test in plan.tests.iter().filter(|t| !t.run) {
         let record = record(
             test,
@@ -248,11 +248,11 @@ fn in_pool(
             if std::mem::replace(&mut self.started[job], true) {
                 return;
             }
-            self.dispatch.emit(&Event::TestStarted {
+            self.dispatch.emit(&RunEvent::TestStarted {
                 name: &self.tests[job].name,
             });
         }
-        fn finished(&mut self, job: usize, outcome: Outcome, stdout: Vec<u8>, stderr: Vec<u8>) {
+        fn finished(&mut self, job: usize, outcome: TestOutcome, stdout: Vec<u8>, stderr: Vec<u8>) {
             // Each job is reported once; the pool guarantees it. Were it
             // ever not so, a second verdict would be a lie in every report:
             // it is dropped, and the run fails saying why.

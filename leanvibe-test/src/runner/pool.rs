@@ -30,7 +30,7 @@ use super::capture::read_bounded;
 use super::interrupt::{self, Interrupts, Signal};
 use super::protocol::{Report, RunTest};
 use super::spawn::{self, WorkerProcess};
-use crate::record::{Failure, FailureKind, Measurements, Outcome, Status};
+use crate::record::{Failure, FailureKind, Measurements, Status, TestOutcome};
 use crate::registry::Budget;
 use std::collections::VecDeque;
 use std::fs::File;
@@ -69,7 +69,7 @@ pub(crate) trait PoolEvents {
     /// Job `job` (index into the jobs slice) started.
     fn started(&mut self, job: usize);
     /// Job `job` finished with this outcome and captured output.
-    fn finished(&mut self, job: usize, outcome: Outcome, stdout: Vec<u8>, stderr: Vec<u8>);
+    fn finished(&mut self, job: usize, outcome: TestOutcome, stdout: Vec<u8>, stderr: Vec<u8>);
     /// The pool is about to wait for a worker: a good moment to flush output.
     fn idle(&mut self);
 }
@@ -249,12 +249,15 @@ impl Pool<'_> {
     fn spawn(&mut self) -> io::Result<Worker> {
         let id = self.next_worker_id;
         self.next_worker_id += 1;
-        let results = tempfile::tempfile()?;
+        let results = crate::scratch::anonymous_file()?;
         let (wake, wake_write) = io::pipe()?;
         let (commands_read, commands_write) = io::pipe()?;
         set_nonblocking(&commands_write)?;
         let (stdout, stderr) = if self.config.capture {
-            (Some(tempfile::tempfile()?), Some(tempfile::tempfile()?))
+            (
+                Some(crate::scratch::anonymous_file()?),
+                Some(crate::scratch::anonymous_file()?),
+            )
         } else {
             (None, None)
         };
@@ -309,7 +312,7 @@ impl Pool<'_> {
                     name: job.name.clone(),
                     budget: job.budget,
                 };
-                serde_json::to_writer(&mut worker.unsent, &command)
+                crate::json::to_writer(&mut worker.unsent, &command)
                     .expect("a command always encodes");
                 worker.unsent.push(b'\n');
                 worker.queue.push_back(job_index);
@@ -484,7 +487,7 @@ impl Pool<'_> {
         };
         let lines = self.workers[position].read_new_lines();
         for line in lines.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-            let done = match serde_json::from_slice::<Report>(line) {
+            let done = match crate::json::from_slice::<Report>(line) {
                 Ok(Report::Done(done)) => done,
                 Ok(Report::Retire { retire }) => {
                     self.workers[position].retired = Some(retire);
@@ -697,7 +700,7 @@ impl Pool<'_> {
             }
             _ => message,
         };
-        let outcome = Outcome {
+        let outcome = TestOutcome {
             status: Status::Failed(Failure::new(kind, message)),
             duration_ms: worker.front_started.elapsed().as_secs_f64() * 1000.0,
             measurements: Measurements {

@@ -19,7 +19,7 @@
 //! with `--nocapture`), so nothing a test reads or prints can corrupt the
 //! protocol.
 
-use crate::record::Outcome;
+use crate::record::TestOutcome;
 use crate::registry::Budget;
 use serde::{Deserialize, Serialize};
 
@@ -77,5 +77,5 @@ pub(crate) struct TestDone {
     /// Size of the stderr capture file after the test (0 without capture).
     pub stderr_end: u64,
     /// What happened.
-    pub outcome: Outcome,
+    pub outcome: TestOutcome,
 }

@@ -53,7 +53,7 @@ pub(crate) fn worker_main(protocol: &str) -> ! {
     let mut encoded = Vec::with_capacity(1024);
     let pipes = ProtocolFds::now();
     let retire = |results: &mut File, why: &str| {
-        if let Ok(mut line) = serde_json::to_vec(&Retire { retire: why }) {
+        if let Ok(mut line) = crate::json::to_vec(&Retire { retire: why }) {
             line.push(b'\n');
             let _ = results.write_all(&line);
         }
@@ -76,7 +76,7 @@ pub(crate) fn worker_main(protocol: &str) -> ! {
                 std::process::exit(0);
             }
         }
-        let command: RunTest = match serde_json::from_str(&line) {
+        let command: RunTest = match crate::json::from_str(&line) {
             Ok(command) => command,
             Err(e) => fatal(&format!("bad command {line:?}: {e}")),
         };
@@ -107,7 +107,7 @@ pub(crate) fn worker_main(protocol: &str) -> ! {
             outcome,
         };
         encoded.clear();
-        if serde_json::to_writer(&mut encoded, &done).is_err() {
+        if crate::json::to_writer(&mut encoded, &done).is_err() {
             fatal("could not encode a result");
         }
         encoded.push(b'\n');

@@ -3,7 +3,7 @@
 //! with its heap growth measured.
 
 use super::capture::Capture;
-use super::outcome::{Outcome, Response};
+use super::outcome::{IntoResponse, Response};
 use super::probe::Probe;
 use crate::__private::AsyncConfig;
 use crate::budget::alloc;
@@ -33,7 +33,7 @@ pub struct Reply {
 }
 
 /// Wraps what the user's function returned.
-pub fn reply<O: Outcome>(outcome: O) -> Reply {
+pub fn reply<O: IntoResponse>(outcome: O) -> Reply {
     Reply {
         response: outcome.into_response(),
         has_code: O::HAS_CODE,

@@ -9,9 +9,9 @@ use std::fmt::Write as _;
 /// One flaw the suite observed.
 ///
 /// ```
-/// use leanvibe_test::security::Finding;
+/// use leanvibe_test::security::SecurityFinding;
 ///
-/// let finding = Finding {
+/// let finding = SecurityFinding {
 ///     payload_id: "pt-parent".into(),
 ///     payload: "\"../x\"".into(),
 ///     oracle: "canary",
@@ -21,7 +21,7 @@ use std::fmt::Write as _;
 /// assert!(finding.line().starts_with("[pt-parent]"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
+pub struct SecurityFinding {
     /// The corpus id of the payload.
     pub payload_id: String,
     /// The payload, escaped and shortened for display.
@@ -38,7 +38,7 @@ pub struct Finding {
     pub fix: &'static str,
 }
 
-impl Finding {
+impl SecurityFinding {
     /// The finding as one line of the failure message.
     pub fn line(&self) -> String {
         format!(
@@ -69,7 +69,7 @@ pub struct Report {
     /// Payloads run.
     pub payloads: usize,
     /// Every finding, in payload order.
-    pub findings: Vec<Finding>,
+    pub findings: Vec<SecurityFinding>,
     /// Every warning.
     pub warnings: Vec<Warning>,
 }

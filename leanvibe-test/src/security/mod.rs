@@ -1,6 +1,6 @@
 //! The security suite behind [`#[security_suite]`](crate::security_suite):
 //! vectors, the payload corpus, the [`Probe`] a function receives, the
-//! [`Outcome`] it returns, the oracles that judge it and the findings they
+//! [`IntoResponse`] it returns, the oracles that judge it and the findings they
 //! report.
 //!
 //! Each vector's test plants what its oracle watches (a canary file outside
@@ -29,9 +29,9 @@ mod probe;
 mod run;
 mod vector;
 
-pub use finding::{Finding, Report, Warning};
+pub use finding::{Report, SecurityFinding, Warning};
 pub use generate::SecretKind;
-pub use outcome::{Outcome, Response};
+pub use outcome::{IntoResponse, Response};
 pub use probe::{Account, Credentials, Probe};
 pub use run::{DEFAULT_PAYLOAD_MS, SQL_DELAY_MS};
 pub use vector::Vector;

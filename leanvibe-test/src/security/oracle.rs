@@ -4,7 +4,7 @@
 
 use super::Vector;
 use super::exec::{Ended, Observed};
-use super::finding::{Finding, Warning, escape, excerpt};
+use super::finding::{SecurityFinding, Warning, escape, excerpt};
 use super::outcome::Response;
 use super::probe::Probe;
 use crate::secrets::SecretDetector;
@@ -44,13 +44,13 @@ pub(crate) struct Judge<'a> {
     pub(crate) limits: Limits,
     pub(crate) baseline: &'a Baseline,
     pub(crate) detector: &'a SecretDetector,
-    pub(crate) findings: &'a mut Vec<Finding>,
+    pub(crate) findings: &'a mut Vec<SecurityFinding>,
     pub(crate) warnings: &'a mut Vec<Warning>,
 }
 
 impl Judge<'_> {
     fn find(&mut self, oracle: &'static str, evidence: String) {
-        self.findings.push(Finding {
+        self.findings.push(SecurityFinding {
             payload_id: self.probe.payload_id().to_string(),
             payload: escape(self.probe.payload(), 120),
             oracle,

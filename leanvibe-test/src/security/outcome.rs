@@ -1,9 +1,10 @@
 //! What a function under the suite answered: accepted with some output, or
 //! rejected with a message (and a code, where its type has codes).
 
+use crate::json::Value;
+#[cfg(feature = "plugin")]
 use crate::plugin::TaskResult;
 use serde::Serialize;
-use serde_json::Value;
 use std::fmt::Display;
 
 /// How the function under test handled one payload.
@@ -21,7 +22,7 @@ pub enum Response {
     /// The payload was processed; `output` is what came back, as text.
     Accepted {
         /// The output (JSON values are flattened to their raw strings, see
-        /// [`Outcome`]).
+        /// [`IntoResponse`]).
         output: String,
     },
     /// The payload was refused.
@@ -57,11 +58,11 @@ impl Response {
 /// `Display` can be returned as `.map(|v| v.to_string())`.
 ///
 /// ```
-/// use leanvibe_test::security::{Outcome, Response};
+/// use leanvibe_test::security::{IntoResponse, Response};
 ///
 /// struct Reply { ok: bool, body: String }
 ///
-/// impl Outcome for Reply {
+/// impl IntoResponse for Reply {
 ///     const HAS_CODE: bool = false;
 ///     fn into_response(self) -> Response {
 ///         if self.ok {
@@ -75,7 +76,7 @@ impl Response {
 /// let reply = Reply { ok: false, body: "denied".into() };
 /// assert_eq!(reply.into_response().text(), "denied");
 /// ```
-pub trait Outcome {
+pub trait IntoResponse {
     /// Whether rejections of this type carry a code: then one without a
     /// code is a finding.
     const HAS_CODE: bool;
@@ -84,7 +85,7 @@ pub trait Outcome {
     fn into_response(self) -> Response;
 }
 
-impl Outcome for Response {
+impl IntoResponse for Response {
     const HAS_CODE: bool = false;
 
     fn into_response(self) -> Response {
@@ -92,13 +93,16 @@ impl Outcome for Response {
     }
 }
 
-impl Outcome for TaskResult {
+#[cfg(feature = "plugin")]
+impl IntoResponse for TaskResult {
     const HAS_CODE: bool = true;
 
     fn into_response(self) -> Response {
         if self.success {
             Response::Accepted {
-                output: flatten(&self.data),
+                // The plugin contract's data is a `serde_json::Value`; ours
+                // has the same shape.
+                output: flatten(&crate::json::to_value(&self.data).unwrap_or_default()),
             }
         } else {
             Response::Rejected {
@@ -109,13 +113,13 @@ impl Outcome for TaskResult {
     }
 }
 
-impl<T: Serialize, E: Display> Outcome for Result<T, E> {
+impl<T: Serialize, E: Display> IntoResponse for Result<T, E> {
     const HAS_CODE: bool = false;
 
     fn into_response(self) -> Response {
         match self {
             Ok(value) => Response::Accepted {
-                output: match serde_json::to_value(&value) {
+                output: match crate::json::to_value(&value) {
                     Ok(value) => flatten(&value),
                     Err(e) => format!("<output could not be serialised: {e}>"),
                 },
@@ -130,13 +134,7 @@ impl<T: Serialize, E: Display> Outcome for Result<T, E> {
 
 /// The raw text of a JSON value: a string as itself; numbers and booleans
 /// as written; arrays and objects as their keys and leaves, one per line.
-///
-/// ```
-/// use serde_json::json;
-/// let text = leanvibe_test::security::outcome::flatten(&json!({"a": ["x\ny", 2]}));
-/// assert_eq!(text, "a\nx\ny\n2");
-/// ```
-pub fn flatten(value: &Value) -> String {
+pub(crate) fn flatten(value: &Value) -> String {
     let mut parts = Vec::new();
     collect(value, &mut parts);
     parts.join("\n")
@@ -161,9 +159,12 @@ fn collect(value: &Value, parts: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(feature = "plugin")]
     use crate::plugin::ErrorCode;
+    #[cfg(feature = "plugin")]
     use serde_json::json;
 
+    #[cfg(feature = "plugin")]
     #[test]
     fn task_results_keep_their_code() {
         let ok = TaskResult::success(json!({"name": "<b>"})).into_response();

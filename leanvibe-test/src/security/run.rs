@@ -108,7 +108,7 @@ pub fn run(suite: &Suite, call: Call) -> Result<(), String> {
                 call, &context, &probe, template, &observed, &baseline, limit,
             )
         {
-            findings.push(super::finding::Finding {
+            findings.push(super::finding::SecurityFinding {
                 payload_id: payload.id.clone(),
                 payload: super::finding::escape(probe.payload(), 120),
                 oracle: "sql-delay",

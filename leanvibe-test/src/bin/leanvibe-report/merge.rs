@@ -1,11 +1,75 @@
 //! `leanvibe-report merge`: the CTRF reports of a sharded run into one
 //! JUnit and one CTRF file.
 
+use crate::args::{self, Complete};
 use leanvibe_test::report::{ctrf::CtrfReport, junit, merge};
+use lexopt::{Arg, Parser};
 use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub const HELP: &str = "\
+Merge the CTRF reports of a sharded run into one JUnit and one CTRF file.
+
+Fails if a shard is missing, given twice, or two shards ran the same test.
+
+Usage: leanvibe-report merge [OPTIONS] <INPUT>...
+
+Arguments:
+  <INPUT>...  Shard reports: `*.ctrf.json` files, or directories holding them
+
+Options:
+  -o, --out-dir <DIR>  Write `<binary>.junit.xml` and `<binary>.ctrf.json` into this directory
+      --junit <PATH>   Write the merged JUnit XML here
+      --ctrf <PATH>    Write the merged CTRF JSON here
+  -h, --help           Print help
+";
+
+/// The `merge` subcommand's arguments.
+#[derive(Default)]
+pub struct MergeArgs {
+    inputs: Vec<PathBuf>,
+    out_dir: Option<PathBuf>,
+    junit: Option<PathBuf>,
+    ctrf: Option<PathBuf>,
+}
+
+impl MergeArgs {
+    pub fn take(&mut self, arg: Arg<'_>, parser: &mut Parser) -> Result<(), String> {
+        match arg {
+            Arg::Value(input) => self.inputs.push(input.into()),
+            Arg::Short('o') | Arg::Long("out-dir") => {
+                self.out_dir = Some(args::value(parser, "--out-dir <DIR>")?.into());
+            }
+            Arg::Long("junit") => self.junit = Some(args::value(parser, "--junit <PATH>")?.into()),
+            Arg::Long("ctrf") => self.ctrf = Some(args::value(parser, "--ctrf <PATH>")?.into()),
+            other => return Err(args::unexpected(other)),
+        }
+        Ok(())
+    }
+}
+
+impl Complete for MergeArgs {
+    fn complete(&self) -> Result<(), String> {
+        args::some_inputs("merge", &self.inputs)
+    }
+}
+
+/// Merges and prints the paths written: exit 0, or 1 with the error.
+pub fn run(args: MergeArgs) -> ExitCode {
+    match run_merge(&args.inputs, args.out_dir, args.junit, args.ctrf) {
+        Ok(written) => {
+            println!("reports: {}", written.join(" "));
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("leanvibe-report: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 /// Merges `inputs` and writes the files asked for; the paths written.
-pub fn run_merge(
+fn run_merge(
     inputs: &[PathBuf],
     out_dir: Option<PathBuf>,
     junit_path: Option<PathBuf>,

@@ -59,6 +59,77 @@ pub use summary::Summary;
 use summary::{FileReport, TargetReport};
 use targets::TestTarget;
 
+pub const HELP: &str = "\
+Convert a package's libtest test targets to leanvibe-test.
+
+Rewrites `#[test]` and `#[tokio::test]` to `#[leanvibe_test::plugin_test]`
+in each target's root and every module file it includes, appends
+`leanvibe_test::main!();`, and sets `harness = false` and the
+dev-dependency in Cargo.toml. Prints what changed and, as warnings with
+file and line, every test it could not convert. Exits 0 when done
+(warnings included), 1 on an error (nothing is written then).
+
+Usage: leanvibe-report migrate [OPTIONS]
+
+Options:
+      --manifest-path <PATH>  The package's Cargo.toml [default: Cargo.toml]
+      --test <NAME>           Convert this test target only (repeatable); default: every test target
+      --dry-run               Print what would change; write nothing
+      --dependency <TOML>     The dev-dependency line to add when the package has none, e.g.
+                              `leanvibe-test = { path = \"../leanvibe-test\" }`; default:
+                              `leanvibe-test = \"<this version's MAJOR.MINOR>\"`
+  -h, --help                  Print help
+";
+
+/// The `migrate` command line.
+pub type MigrateArgs = Options;
+
+impl Options {
+    pub fn take(
+        &mut self,
+        arg: lexopt::Arg<'_>,
+        parser: &mut lexopt::Parser,
+    ) -> Result<(), String> {
+        use crate::args;
+        use lexopt::Arg;
+        match arg {
+            Arg::Long("manifest-path") => {
+                self.manifest_path = args::value(parser, "--manifest-path <PATH>")?.into();
+            }
+            Arg::Long("test") => self.tests.push(args::text(parser, "--test <NAME>")?),
+            Arg::Long("dry-run") => self.dry_run = true,
+            Arg::Long("dependency") => {
+                self.dependency = Some(args::text(parser, "--dependency <TOML>")?);
+            }
+            other => return Err(args::unexpected(other)),
+        }
+        Ok(())
+    }
+}
+
+impl crate::args::Complete for Options {
+    fn complete(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// Runs the converter and prints its summary: exit 0, or 1 with the error.
+pub fn run_command(mut options: Options) -> std::process::ExitCode {
+    if options.manifest_path.as_os_str().is_empty() {
+        options.manifest_path = PathBuf::from("Cargo.toml");
+    }
+    match run(&options) {
+        Ok(summary) => {
+            print!("{summary}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("leanvibe-report: error: {message}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// What the user asked for.
 #[derive(Debug, Default)]
 pub struct Options {

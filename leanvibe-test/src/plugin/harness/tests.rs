@@ -1,5 +1,5 @@
 use super::*;
-use crate::plugin::async_trait;
+use crate::plugin::{PluginError, async_trait};
 use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -21,12 +21,13 @@
 //! For assignments only the value is replaced, so `password=[REDACTED:credential-assignment]`
 //! still tells the reader which setting leaked.
 
-use base64::Engine as _;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use regex::{Captures, Regex, RegexSet};
+#[cfg(test)]
+mod reference;
+mod scan;
+
+use scan::Hit;
 use std::borrow::Cow;
 use std::ops::Range;
-use std::sync::LazyLock;
 
 /// Shannon entropy, in bits per character, an assigned value must reach to be
 /// treated as a secret. Placeholders such as `changeme` (2.75) stay; random
@@ -53,97 +54,125 @@ pub const KINDS: &[&str] = &[
 
 /// A secret found in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
+pub struct SecretFinding {
     /// One of [`KINDS`], e.g. `aws-access-key`.
     pub kind: &'static str,
     /// Byte range of the secret in the text searched.
     pub range: Range<usize>,
 }
 
-/// How a rule turns a regex match into the range to hide, or rejects it.
-type Extract = fn(&Captures<'_>, &SecretDetector) -> Option<Range<usize>>;
+/// How a rule turns a match into the range to hide, or rejects it.
+type Extract = fn(&Hit, &str, &SecretDetector) -> Option<Range<usize>>;
 
 struct Rule {
     kind: &'static str,
-    pattern: &'static str,
+    find: fn(&str) -> Vec<Hit>,
     extract: Extract,
 }
 
-fn whole(caps: &Captures<'_>, _: &SecretDetector) -> Option<Range<usize>> {
-    caps.get(0).map(|m| m.range())
+fn hidden(hit: &Hit, _: &str, _: &SecretDetector) -> Option<Range<usize>> {
+    Some(hit.hidden.clone())
 }
 
-fn group_one(caps: &Captures<'_>, _: &SecretDetector) -> Option<Range<usize>> {
-    caps.get(1).map(|m| m.range())
-}
-
-fn jwt(caps: &Captures<'_>, _: &SecretDetector) -> Option<Range<usize>> {
-    static BASE64URL: GeneralPurpose = GeneralPurpose::new(
-        &base64::alphabet::URL_SAFE,
-        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-    );
-    let header = BASE64URL.decode(caps.get(1)?.as_str()).ok()?;
-    let header: serde_json::Value = serde_json::from_slice(&header).ok()?;
+fn jwt(hit: &Hit, text: &str, _: &SecretDetector) -> Option<Range<usize>> {
+    let header = decode_base64url(&text[hit.hidden.clone()])?;
+    let header: crate::json::Value = crate::json::from_slice(&header).ok()?;
     header.get("alg")?;
-    caps.get(0).map(|m| m.range())
+    Some(hit.whole.clone())
 }
 
-fn assignment(caps: &Captures<'_>, detector: &SecretDetector) -> Option<Range<usize>> {
-    let value = caps
-        .get(1)
-        .or_else(|| caps.get(2))
-        .or_else(|| caps.get(3))?;
-    let text = value.as_str();
-    let long_enough = text.chars().count() >= MIN_ASSIGNED_LEN;
-    let already_hidden = text.starts_with("[REDACTED");
-    (long_enough && !already_hidden && shannon_entropy(text) >= detector.min_entropy)
-        .then(|| value.range())
+fn assignment(hit: &Hit, text: &str, detector: &SecretDetector) -> Option<Range<usize>> {
+    let value = &text[hit.hidden.clone()];
+    let long_enough = value.chars().count() >= MIN_ASSIGNED_LEN;
+    let already_hidden = value.starts_with("[REDACTED");
+    (long_enough && !already_hidden && shannon_entropy(value) >= detector.min_entropy)
+        .then(|| hit.hidden.clone())
 }
 
+/// Base64url as the `base64` crate decodes it with padding "indifferent":
+/// `=` only at the end of the last group of four (or fewer), after at least
+/// two symbols of it; unused bits zero.
+fn decode_base64url(text: &str) -> Option<Vec<u8>> {
+    let bytes = text.as_bytes();
+    let last_group = match bytes.len() % 4 {
+        0 => bytes.len().saturating_sub(4),
+        partial => bytes.len() - partial,
+    };
+    let symbols = &bytes[..bytes[last_group..]
+        .iter()
+        .position(|&b| b == b'=')
+        .map_or(bytes.len(), |i| last_group + i)];
+    let padding = &bytes[symbols.len()..];
+    if padding.iter().any(|&b| b != b'=') || !bytes.is_empty() && symbols.len() - last_group < 2 {
+        return None;
+    }
+    let sextet = |b: u8| match b {
+        b'A'..=b'Z' => Some(b - b'A'),
+        b'a'..=b'z' => Some(b - b'a' + 26),
+        b'0'..=b'9' => Some(b - b'0' + 52),
+        b'-' => Some(62),
+        b'_' => Some(63),
+        _ => None,
+    };
+    let mut out = Vec::with_capacity(symbols.len() * 3 / 4);
+    let (mut bits, mut count) = (0u32, 0u32);
+    for &b in symbols {
+        bits = bits << 6 | u32::from(sextet(b)?);
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+            bits &= (1 << count) - 1;
+        }
+    }
+    (bits == 0).then_some(out)
+}
+
+/// In [`KINDS`] order.
 const RULES: &[Rule] = &[
     Rule {
         kind: "private-key",
-        pattern: r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----(?s:.*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|.*)",
-        extract: whole,
+        find: scan::private_key,
+        extract: hidden,
     },
     Rule {
         kind: "aws-access-key",
-        pattern: r"(?:AKIA|ASIA)[A-Z0-9]{16}",
-        extract: whole,
+        find: scan::aws_access_key,
+        extract: hidden,
     },
     Rule {
         kind: "aws-secret-key",
-        pattern: r#"(?i)aws_?secret_?(?:access_?)?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})"#,
-        extract: group_one,
+        find: scan::aws_secret_key,
+        extract: hidden,
     },
     Rule {
         kind: "github-token",
-        pattern: r"(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})",
-        extract: whole,
+        find: scan::github_token,
+        extract: hidden,
     },
     Rule {
         kind: "slack-token",
-        pattern: r"xox[abposr]-[A-Za-z0-9-]{10,}",
-        extract: whole,
+        find: scan::slack_token,
+        extract: hidden,
     },
     Rule {
         kind: "slack-webhook",
-        pattern: r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_+-]+",
-        extract: whole,
+        find: scan::slack_webhook,
+        extract: hidden,
     },
     Rule {
         kind: "stripe-key",
-        pattern: r"(?:sk_live|rk_live|sk_test)_[A-Za-z0-9]{10,}",
-        extract: whole,
+        find: scan::stripe_key,
+        extract: hidden,
     },
     Rule {
         kind: "jwt",
-        pattern: r"\b(ey[JA][A-Za-z0-9_-]*={0,2})\.[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]*={0,2}",
+        find: scan::jwt,
         extract: jwt,
     },
     Rule {
         kind: "credential-assignment",
-        pattern: r#"(?i)[a-z0-9_.-]*(?:password|passwd|api[_-]?key|secret|token)[a-z0-9_.-]*["']?[ \t]*[:=][ \t]*(?:"([^"\r\n]+)"|'([^'\r\n]+)'|([^\s"',;&]+))"#,
+        find: scan::credential_assignment,
         extract: assignment,
     },
 ];
@@ -151,8 +180,7 @@ const RULES: &[Rule] = &[
 /// Literals one of which every rule needs (matched without regard to ASCII
 /// case, so a superset of what the rules accept): a text holding none of
 /// them holds no secret, and most texts (test names, paths, ordinary
-/// output) are cleared by one pass of this automaton without the regexes
-/// being compiled or run.
+/// output) are cleared by one pass over their bytes.
 const TRIGGERS: &[&str] = &[
     "private key",
     "akia",
@@ -179,37 +207,30 @@ const TRIGGERS: &[&str] = &[
     "token",
 ];
 
-static TRIGGER_SCAN: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
-    aho_corasick::AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build(TRIGGERS)
-        .expect("the trigger literals build an automaton")
-});
-
 /// Whether `text` holds a literal some rule needs (see [`TRIGGERS`]).
 fn may_hold_secret(text: &str) -> bool {
-    TRIGGER_SCAN.is_match(text)
+    // The first letters of the triggers, lower case.
+    const FIRST: [bool; 256] = {
+        let mut first = [false; 256];
+        let mut i = 0;
+        while i < TRIGGERS.len() {
+            first[TRIGGERS[i].as_bytes()[0] as usize] = true;
+            i += 1;
+        }
+        first
+    };
+    let bytes = text.as_bytes();
+    (0..bytes.len()).any(|at| {
+        FIRST[bytes[at].to_ascii_lowercase() as usize]
+            && TRIGGERS.iter().any(|trigger| {
+                bytes
+                    .get(at..at + trigger.len())
+                    .is_some_and(|b| b.eq_ignore_ascii_case(trigger.as_bytes()))
+            })
+    })
 }
 
-/// The rules compiled once per process: a set to learn cheaply which rules
-/// match at all, and each rule's own regex to find where.
-struct Compiled {
-    set: RegexSet,
-    regexes: Vec<Regex>,
-}
-
-static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
-    let patterns = RULES.iter().map(|rule| rule.pattern);
-    Compiled {
-        set: RegexSet::new(patterns.clone()).expect("secret patterns are valid"),
-        regexes: patterns
-            .map(|p| Regex::new(p).expect("secret pattern is valid"))
-            .collect(),
-    }
-});
-
-/// Finds and hides credentials in text. Cheap to create; the patterns are
-/// compiled once per process.
+/// Finds and hides credentials in text. Cheap to create.
 ///
 /// ```
 /// use leanvibe_test::secrets::SecretDetector;
@@ -265,7 +286,7 @@ impl SecretDetector {
     /// assert_eq!(found[0].kind, "github-token");
     /// assert_eq!(found[0].range, 7..47);
     /// ```
-    pub fn find(&self, text: &str) -> Vec<Finding> {
+    pub fn find(&self, text: &str) -> Vec<SecretFinding> {
         if !may_hold_secret(text) {
             return Vec::new();
         }
@@ -273,15 +294,13 @@ impl SecretDetector {
     }
 
     /// [`find`](SecretDetector::find) without the literal pre-filter.
-    fn find_with_rules(&self, text: &str) -> Vec<Finding> {
-        let compiled = &*COMPILED;
-        let mut found: Vec<(Finding, usize)> = Vec::new();
-        for index in compiled.set.matches(text).iter() {
-            let rule = &RULES[index];
-            for caps in compiled.regexes[index].captures_iter(text) {
-                if let Some(range) = (rule.extract)(&caps, self) {
+    fn find_with_rules(&self, text: &str) -> Vec<SecretFinding> {
+        let mut found: Vec<(SecretFinding, usize)> = Vec::new();
+        for (index, rule) in RULES.iter().enumerate() {
+            for hit in (rule.find)(text) {
+                if let Some(range) = (rule.extract)(&hit, text, self) {
                     found.push((
-                        Finding {
+                        SecretFinding {
                             kind: rule.kind,
                             range,
                         },
@@ -290,17 +309,7 @@ impl SecretDetector {
                 }
             }
         }
-        found.sort_by_key(|(finding, priority)| (finding.range.start, *priority));
-        let mut merged: Vec<Finding> = Vec::with_capacity(found.len());
-        for (finding, _) in found {
-            match merged.last_mut() {
-                Some(last) if finding.range.start < last.range.end => {
-                    last.range.end = last.range.end.max(finding.range.end);
-                }
-                _ => merged.push(finding),
-            }
-        }
-        merged
+        merge_overlapping(found)
     }
 
     /// `text` with every finding replaced by `[REDACTED:<kind>]`; borrowed
@@ -329,6 +338,22 @@ impl SecretDetector {
         out.push_str(&text[at..]);
         Cow::Owned(out)
     }
+}
+
+/// Findings in text order, overlapping ones joined into one; where two start
+/// at the same byte, the rule listed first (the lower `priority`) names it.
+fn merge_overlapping(mut found: Vec<(SecretFinding, usize)>) -> Vec<SecretFinding> {
+    found.sort_by_key(|(finding, priority)| (finding.range.start, *priority));
+    let mut merged: Vec<SecretFinding> = Vec::with_capacity(found.len());
+    for (finding, _) in found {
+        match merged.last_mut() {
+            Some(last) if finding.range.start < last.range.end => {
+                last.range.end = last.range.end.max(finding.range.end);
+            }
+            _ => merged.push(finding),
+        }
+    }
+    merged
 }
 
 /// Shannon entropy of the characters of `text`, in bits per character.

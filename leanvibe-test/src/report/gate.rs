@@ -1,7 +1,7 @@
 //! The readiness gate for CI: `leanvibe-report gate`.
 //!
 //! Reads the CTRF reports of a run and the bench compliance files, checks a
-//! [`ReadinessPolicy`], and renders a Markdown summary for the CI job page.
+//! [`GatePolicy`], and renders a Markdown summary for the CI job page.
 //! A run is ready when:
 //!
 //! - there is at least one CTRF report;
@@ -31,7 +31,7 @@
 //! `percent` number.
 //!
 //! ```
-//! use leanvibe_test::deploy::readiness::{evaluate, Inputs, ReadinessPolicy};
+//! use leanvibe_test::report::gate::{evaluate, GateInputs, GatePolicy};
 //! let dir = tempfile::tempdir().unwrap();
 //! let report = dir.path().join("suite.ctrf.json");
 //! std::fs::write(&report, r#"{"reportFormat":"CTRF","specVersion":"0.0.0","results":{
@@ -39,52 +39,30 @@
 //!   "pending":0,"other":0,"start":0,"stop":0},"tests":[{"name":"slow","status":"failed",
 //!   "duration":61,"message":"took 61 ms, over max_ms = 50",
 //!   "extra":{"leanvibe":{"schema":1,"failureKind":"budget.time","attempts":1}}}]}}"#).unwrap();
-//! let inputs = Inputs::find(&[dir.path().to_owned()]).unwrap();
-//! let readiness = evaluate(&ReadinessPolicy::default(), &inputs).unwrap();
-//! assert!(!readiness.ready);
-//! assert!(readiness.markdown().contains("| `slow` | budget.time |"));
+//! let inputs = GateInputs::find(&[dir.path().to_owned()]).unwrap();
+//! let verdict = evaluate(&GatePolicy::default(), &inputs).unwrap();
+//! assert!(!verdict.ready);
+//! assert!(verdict.markdown().contains("| `slow` | budget.time |"));
 //! ```
 
+use crate::errors::GateError;
+use crate::json::Value;
 use crate::report::ctrf::{CtrfReport, CtrfStatus, EXTRA_KEY};
 use serde::Deserialize;
-use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-
-/// Why the gate could not be evaluated (as opposed to "not ready").
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ReadinessError {
-    /// A file or directory could not be read.
-    #[error("cannot read {}: {source}", path.display())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// What went wrong.
-        #[source]
-        source: std::io::Error,
-    },
-    /// A file was read but is not what it should be.
-    #[error("{}: {problem}", path.display())]
-    Invalid {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong with it.
-        problem: String,
-    },
-}
 
 /// What makes a run ready. Built from flags, a TOML file, or both.
 ///
 /// ```
-/// use leanvibe_test::deploy::readiness::ReadinessPolicy;
-/// let policy = ReadinessPolicy::default();
+/// use leanvibe_test::report::gate::GatePolicy;
+/// let policy = GatePolicy::default();
 /// assert!(policy.is_forbidden("budget.memory"));
 /// assert!(policy.is_forbidden("security"));
 /// assert!(!policy.is_forbidden("panic"));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct ReadinessPolicy {
+pub struct GatePolicy {
     /// Failed tests carrying one of these tags do not block (unless their
     /// failure kind is forbidden).
     pub allowed_failure_tags: Vec<String>,
@@ -101,9 +79,9 @@ pub struct ReadinessPolicy {
     pub allow_partial: bool,
 }
 
-impl Default for ReadinessPolicy {
+impl Default for GatePolicy {
     fn default() -> Self {
-        ReadinessPolicy {
+        GatePolicy {
             allowed_failure_tags: Vec::new(),
             forbidden_kinds: DEFAULT_FORBIDDEN_KINDS
                 .iter()
@@ -132,7 +110,7 @@ struct PolicyFile {
     allow_partial: Option<bool>,
 }
 
-impl ReadinessPolicy {
+impl GatePolicy {
     /// Reads a policy from TOML; keys left out keep their defaults. A
     /// relative `coverage_file` is taken relative to the policy file.
     ///
@@ -146,18 +124,18 @@ impl ReadinessPolicy {
     /// ```
     ///
     /// ```
-    /// use leanvibe_test::deploy::readiness::ReadinessPolicy;
-    /// let policy = ReadinessPolicy::from_toml("min_coverage = 75\nallowed_failure_tags = [\"net\"]", None).unwrap();
+    /// use leanvibe_test::report::gate::GatePolicy;
+    /// let policy = GatePolicy::from_toml("min_coverage = 75\nallowed_failure_tags = [\"net\"]", None).unwrap();
     /// assert_eq!(policy.min_coverage, Some(75.0));
-    /// assert!(ReadinessPolicy::from_toml("min_coverge = 75", None).is_err());
+    /// assert!(GatePolicy::from_toml("min_coverge = 75", None).is_err());
     /// ```
-    pub fn from_toml(text: &str, path: Option<&Path>) -> Result<ReadinessPolicy, ReadinessError> {
+    pub fn from_toml(text: &str, path: Option<&Path>) -> Result<GatePolicy, GateError> {
         let where_ = path.unwrap_or(Path::new("policy"));
-        let file: PolicyFile = toml::from_str(text).map_err(|e| ReadinessError::Invalid {
+        let file: PolicyFile = toml::from_str(text).map_err(|e| GateError::Invalid {
             path: where_.to_path_buf(),
             problem: e.to_string().trim_end().to_string(),
         })?;
-        let mut policy = ReadinessPolicy::default();
+        let mut policy = GatePolicy::default();
         if let Some(tags) = file.allowed_failure_tags {
             policy.allowed_failure_tags = tags;
         }
@@ -178,25 +156,25 @@ impl ReadinessPolicy {
         Ok(policy)
     }
 
-    /// Reads a policy file ([`from_toml`](ReadinessPolicy::from_toml)).
+    /// Reads a policy file ([`from_toml`](GatePolicy::from_toml)).
     ///
     /// ```no_run
-    /// let policy = leanvibe_test::deploy::readiness::ReadinessPolicy::load("readiness.toml".as_ref())?;
-    /// # Ok::<(), leanvibe_test::deploy::readiness::ReadinessError>(())
+    /// let policy = leanvibe_test::report::gate::GatePolicy::load("verdict.toml".as_ref())?;
+    /// # Ok::<(), leanvibe_test::errors::GateError>(())
     /// ```
-    pub fn load(path: &Path) -> Result<ReadinessPolicy, ReadinessError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ReadinessError::Read {
+    pub fn load(path: &Path) -> Result<GatePolicy, GateError> {
+        let text = std::fs::read_to_string(path).map_err(|source| GateError::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        ReadinessPolicy::from_toml(&text, Some(path))
+        GatePolicy::from_toml(&text, Some(path))
     }
 
     /// Whether failure `kind` always blocks.
     ///
     /// ```
-    /// # use leanvibe_test::deploy::readiness::ReadinessPolicy;
-    /// let policy = ReadinessPolicy { forbidden_kinds: vec!["budget.*".into()], ..Default::default() };
+    /// # use leanvibe_test::report::gate::GatePolicy;
+    /// let policy = GatePolicy { forbidden_kinds: vec!["budget.*".into()], ..Default::default() };
     /// assert!(policy.is_forbidden("budget.time"));
     /// assert!(!policy.is_forbidden("budget"));
     /// ```
@@ -212,7 +190,7 @@ impl ReadinessPolicy {
 
 /// The files to read: CTRF reports and bench compliance files.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Inputs {
+pub struct GateInputs {
     /// `*.ctrf.json` reports.
     pub ctrf: Vec<PathBuf>,
     /// `*.compliance.json` bench files.
@@ -222,29 +200,29 @@ pub struct Inputs {
     pub dirs: Vec<PathBuf>,
 }
 
-impl Inputs {
+impl GateInputs {
     /// Sorts files given on the command line: a directory contributes its
     /// `*.ctrf.json` and `*.compliance.json` files (not its subdirectories);
     /// a file ending in `.compliance.json` is a compliance file, any other
     /// file a CTRF report.
     ///
     /// ```
-    /// use leanvibe_test::deploy::readiness::Inputs;
+    /// use leanvibe_test::report::gate::GateInputs;
     /// let dir = tempfile::tempdir().unwrap();
     /// for name in ["a.ctrf.json", "b.junit.xml", "encode.compliance.json"] {
     ///     std::fs::write(dir.path().join(name), "{}").unwrap();
     /// }
-    /// let inputs = Inputs::find(&[dir.path().to_owned()]).unwrap();
+    /// let inputs = GateInputs::find(&[dir.path().to_owned()]).unwrap();
     /// assert_eq!(inputs.ctrf, vec![dir.path().join("a.ctrf.json")]);
     /// assert_eq!(inputs.compliance, vec![dir.path().join("encode.compliance.json")]);
     /// assert_eq!(inputs.dirs, vec![dir.path().to_owned()]);
     /// ```
-    pub fn find(paths: &[PathBuf]) -> Result<Inputs, ReadinessError> {
-        let mut inputs = Inputs::default();
+    pub fn find(paths: &[PathBuf]) -> Result<GateInputs, GateError> {
+        let mut inputs = GateInputs::default();
         for path in paths {
             if path.is_dir() {
                 inputs.dirs.push(path.clone());
-                let entries = std::fs::read_dir(path).map_err(|source| ReadinessError::Read {
+                let entries = std::fs::read_dir(path).map_err(|source| GateError::Read {
                     path: path.clone(),
                     source,
                 })?;
@@ -271,7 +249,7 @@ impl Inputs {
 
 /// One check of the gate and how it went.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Check {
+pub struct GateCheck {
     /// `Reports`, `Tests`, `Failure kinds`, `Benches`, `Coverage`.
     pub name: &'static str,
     /// `Some(true)` passed, `Some(false)` blocks, `None` did not apply.
@@ -299,11 +277,11 @@ pub struct FailedTest {
 
 /// The gate's verdict, with everything the summary shows.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Readiness {
+pub struct GateVerdict {
     /// Every check passed or did not apply.
     pub ready: bool,
     /// The checks, in order.
-    pub checks: Vec<Check>,
+    pub checks: Vec<GateCheck>,
     /// Every failed test.
     pub failed_tests: Vec<FailedTest>,
     /// Names of failing benches, with their compliance file.
@@ -316,17 +294,17 @@ pub struct Readiness {
 /// Reads the inputs and checks them against the policy.
 ///
 /// ```
-/// use leanvibe_test::deploy::readiness::{evaluate, Inputs, ReadinessPolicy};
-/// let readiness = evaluate(&ReadinessPolicy::default(), &Inputs::default()).unwrap();
-/// assert!(!readiness.ready); // no reports at all is not ready
+/// use leanvibe_test::report::gate::{evaluate, GateInputs, GatePolicy};
+/// let verdict = evaluate(&GatePolicy::default(), &GateInputs::default()).unwrap();
+/// assert!(!verdict.ready); // no reports at all is not ready
 /// ```
-pub fn evaluate(policy: &ReadinessPolicy, inputs: &Inputs) -> Result<Readiness, ReadinessError> {
+pub fn evaluate(policy: &GatePolicy, inputs: &GateInputs) -> Result<GateVerdict, GateError> {
     let mut checks = Vec::new();
     let (mut passed, mut skipped) = (0u64, 0u64);
     let mut failed_tests = Vec::new();
     let mut refused = Vec::new();
     for path in &inputs.ctrf {
-        let report = CtrfReport::read(path).map_err(|source| ReadinessError::Read {
+        let report = CtrfReport::read(path).map_err(|source| GateError::Read {
             path: path.clone(),
             source,
         })?;
@@ -374,7 +352,7 @@ pub fn evaluate(policy: &ReadinessPolicy, inputs: &Inputs) -> Result<Readiness, 
     }
     for dir in &inputs.dirs {
         let missing = crate::report::identity::runs_without_report(dir).map_err(|source| {
-            ReadinessError::Read {
+            GateError::Read {
                 path: dir.clone(),
                 source,
             }
@@ -382,7 +360,7 @@ pub fn evaluate(policy: &ReadinessPolicy, inputs: &Inputs) -> Result<Readiness, 
         refused.extend(missing);
     }
     let reports = inputs.ctrf.len();
-    checks.push(Check {
+    checks.push(GateCheck {
         name: "Reports",
         passed: Some(reports > 0 && refused.is_empty()),
         detail: match (reports, refused.first()) {
@@ -395,7 +373,7 @@ pub fn evaluate(policy: &ReadinessPolicy, inputs: &Inputs) -> Result<Readiness, 
     });
     let blocking = failed_tests.iter().filter(|t| !t.allowed).count();
     let allowed = failed_tests.len() - blocking;
-    checks.push(Check {
+    checks.push(GateCheck {
         name: "Tests",
         passed: Some(blocking == 0),
         detail: format!(
@@ -408,7 +386,7 @@ pub fn evaluate(policy: &ReadinessPolicy, inputs: &Inputs) -> Result<Readiness, 
         .filter(|t| t.forbidden)
         .map(|t| format!("`{}` ({})", t.name, t.kind.as_deref().unwrap_or("?")))
         .collect();
-    checks.push(Check {
+    checks.push(GateCheck {
         name: "Failure kinds",
         passed: Some(forbidden.is_empty()),
         detail: if forbidden.is_empty() {
@@ -419,7 +397,7 @@ pub fn evaluate(policy: &ReadinessPolicy, inputs: &Inputs) -> Result<Readiness, 
     });
     let failed_benches = bench_check(policy, inputs, &mut checks)?;
     coverage_check(policy, &mut checks)?;
-    Ok(Readiness {
+    Ok(GateVerdict {
         ready: checks.iter().all(|c| c.passed != Some(false)),
         checks,
         failed_tests,
@@ -429,23 +407,23 @@ pub fn evaluate(policy: &ReadinessPolicy, inputs: &Inputs) -> Result<Readiness, 
 }
 
 fn bench_check(
-    policy: &ReadinessPolicy,
-    inputs: &Inputs,
-    checks: &mut Vec<Check>,
-) -> Result<Vec<String>, ReadinessError> {
+    policy: &GatePolicy,
+    inputs: &GateInputs,
+    checks: &mut Vec<GateCheck>,
+) -> Result<Vec<String>, GateError> {
     let mut failed_files = Vec::new();
     let mut failed_benches = Vec::new();
     let mut benches = 0usize;
     for path in &inputs.compliance {
-        let invalid = |problem: &str| ReadinessError::Invalid {
+        let invalid = |problem: &str| GateError::Invalid {
             path: path.clone(),
             problem: problem.to_string(),
         };
-        let text = std::fs::read(path).map_err(|source| ReadinessError::Read {
+        let text = std::fs::read(path).map_err(|source| GateError::Read {
             path: path.clone(),
             source,
         })?;
-        let doc: Value = serde_json::from_slice(&text).map_err(|e| invalid(&e.to_string()))?;
+        let doc: Value = crate::json::from_slice(&text).map_err(|e| invalid(&e.to_string()))?;
         let passed = doc.get("passed").and_then(Value::as_bool).ok_or_else(|| {
             invalid("no top-level boolean `passed` (expected a bench compliance file)")
         })?;
@@ -459,7 +437,7 @@ fn bench_check(
         for bench in list.iter().filter(|bench| bench_failed(bench)) {
             let name = ["id", "name"]
                 .iter()
-                .find_map(|key| bench.get(*key).and_then(Value::as_str))
+                .find_map(|key| bench.get(key).and_then(Value::as_str))
                 .unwrap_or("?");
             failed_benches.push(format!("{name} ({})", path.display()));
         }
@@ -469,7 +447,7 @@ fn bench_check(
     }
     let files = inputs.compliance.len();
     checks.push(if files == 0 {
-        Check {
+        GateCheck {
             name: "Benches",
             passed: if policy.require_benches {
                 Some(false)
@@ -479,13 +457,13 @@ fn bench_check(
             detail: "no bench compliance files".to_string(),
         }
     } else if failed_files.is_empty() {
-        Check {
+        GateCheck {
             name: "Benches",
             passed: Some(true),
             detail: format!("{benches} benches in {files} compliance files, all gates green"),
         }
     } else {
-        Check {
+        GateCheck {
             name: "Benches",
             passed: Some(false),
             detail: format!(
@@ -498,14 +476,14 @@ fn bench_check(
     Ok(failed_benches)
 }
 
-fn coverage_check(policy: &ReadinessPolicy, checks: &mut Vec<Check>) -> Result<(), ReadinessError> {
+fn coverage_check(policy: &GatePolicy, checks: &mut Vec<GateCheck>) -> Result<(), GateError> {
     let check = match (&policy.coverage_file, policy.min_coverage) {
-        (None, None) => Check {
+        (None, None) => GateCheck {
             name: "Coverage",
             passed: None,
             detail: "no minimum set".to_string(),
         },
-        (None, Some(min)) => Check {
+        (None, Some(min)) => GateCheck {
             name: "Coverage",
             passed: Some(false),
             detail: format!("a minimum of {min}% is set but no coverage file was given"),
@@ -513,7 +491,7 @@ fn coverage_check(policy: &ReadinessPolicy, checks: &mut Vec<Check>) -> Result<(
         (Some(file), min) => {
             let figure = read_coverage(file)?;
             match min {
-                Some(min) => Check {
+                Some(min) => GateCheck {
                     name: "Coverage",
                     passed: Some(figure >= min),
                     detail: format!(
@@ -521,7 +499,7 @@ fn coverage_check(policy: &ReadinessPolicy, checks: &mut Vec<Check>) -> Result<(
                         if figure >= min { "≥" } else { "<" }
                     ),
                 },
-                None => Check {
+                None => GateCheck {
                     name: "Coverage",
                     passed: None,
                     detail: format!("{figure:.1}% (no minimum set)"),
@@ -539,21 +517,22 @@ fn coverage_check(policy: &ReadinessPolicy, checks: &mut Vec<Check>) -> Result<(
 /// let dir = tempfile::tempdir().unwrap();
 /// let plain = dir.path().join("coverage.txt");
 /// std::fs::write(&plain, "83.4%\n").unwrap();
-/// assert_eq!(leanvibe_test::deploy::readiness::read_coverage(&plain).unwrap(), 83.4);
+/// assert_eq!(leanvibe_test::report::gate::read_coverage(&plain).unwrap(), 83.4);
 /// let llvm = dir.path().join("coverage.json");
 /// std::fs::write(&llvm, r#"{"data":[{"totals":{"lines":{"percent":71.25}}}]}"#).unwrap();
-/// assert_eq!(leanvibe_test::deploy::readiness::read_coverage(&llvm).unwrap(), 71.25);
+/// assert_eq!(leanvibe_test::report::gate::read_coverage(&llvm).unwrap(), 71.25);
 /// ```
-pub fn read_coverage(path: &Path) -> Result<f64, ReadinessError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ReadinessError::Read {
+pub fn read_coverage(path: &Path) -> Result<f64, GateError> {
+    let text = std::fs::read_to_string(path).map_err(|source| GateError::Read {
         path: path.to_path_buf(),
         source,
     })?;
     let trimmed = text.trim();
     let figure = if let Ok(number) = trimmed.trim_end_matches('%').trim().parse::<f64>() {
         Some(number)
-    } else if let Ok(doc) = serde_json::from_str::<Value>(trimmed) {
-        doc.pointer("/data/0/totals/lines/percent")
+    } else if let Ok(doc) = crate::json::from_str::<Value>(trimmed) {
+        Some(&doc["data"][0]["totals"]["lines"]["percent"])
+            .filter(|figure| !figure.is_null())
             .or_else(|| doc.get("coverage"))
             .or_else(|| doc.get("percent"))
             .and_then(Value::as_f64)
@@ -562,7 +541,7 @@ pub fn read_coverage(path: &Path) -> Result<f64, ReadinessError> {
     };
     figure
         .filter(|f| f.is_finite())
-        .ok_or_else(|| ReadinessError::Invalid {
+        .ok_or_else(|| GateError::Invalid {
             path: path.to_path_buf(),
             problem: "expected a coverage percentage: a number, or JSON with \
                       data[0].totals.lines.percent, `coverage` or `percent`"
@@ -570,12 +549,12 @@ pub fn read_coverage(path: &Path) -> Result<f64, ReadinessError> {
         })
 }
 
-impl Readiness {
+impl GateVerdict {
     /// The summary as GitHub-flavoured Markdown, for `$GITHUB_STEP_SUMMARY`.
     ///
     /// ```
-    /// use leanvibe_test::deploy::readiness::{evaluate, Inputs, ReadinessPolicy};
-    /// let md = evaluate(&ReadinessPolicy::default(), &Inputs::default()).unwrap().markdown();
+    /// use leanvibe_test::report::gate::{evaluate, GateInputs, GatePolicy};
+    /// let md = evaluate(&GatePolicy::default(), &GateInputs::default()).unwrap().markdown();
     /// assert!(md.starts_with("## ❌ Not ready to deploy"));
     /// ```
     pub fn markdown(&self) -> String {
@@ -586,7 +565,7 @@ impl Readiness {
             "❌ Not ready to deploy"
         };
         let _ = writeln!(out, "## {title}\n");
-        let _ = writeln!(out, "| Check | Result | Details |\n|---|---|---|");
+        let _ = writeln!(out, "| GateCheck | Result | Details |\n|---|---|---|");
         for check in &self.checks {
             let mark = match check.passed {
                 Some(true) => "✅ pass",
@@ -651,7 +630,7 @@ fn bench_failed(bench: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn report(dir: &Path, name: &str, tests: Value) -> PathBuf {
         let path = dir.join(format!("{name}.ctrf.json"));
@@ -674,8 +653,8 @@ mod tests {
         json!({"name": name, "status": "passed", "duration": 1})
     }
 
-    fn check<'a>(readiness: &'a Readiness, name: &str) -> &'a Check {
-        readiness.checks.iter().find(|c| c.name == name).unwrap()
+    fn check<'a>(verdict: &'a GateVerdict, name: &str) -> &'a GateCheck {
+        verdict.checks.iter().find(|c| c.name == name).unwrap()
     }
 
     #[test]
@@ -686,15 +665,15 @@ mod tests {
             "a",
             json!([passed("ok"), failed("flaky_net", "panic", &["network"])]),
         );
-        let policy = ReadinessPolicy {
+        let policy = GatePolicy {
             allowed_failure_tags: vec!["network".into()],
-            ..ReadinessPolicy::default()
+            ..GatePolicy::default()
         };
-        let inputs = Inputs::find(&[dir.path().to_owned()]).unwrap();
-        let readiness = evaluate(&policy, &inputs).unwrap();
-        assert!(readiness.ready, "{}", readiness.markdown());
+        let inputs = GateInputs::find(&[dir.path().to_owned()]).unwrap();
+        let verdict = evaluate(&policy, &inputs).unwrap();
+        assert!(verdict.ready, "{}", verdict.markdown());
         assert_eq!(
-            check(&readiness, "Tests").detail,
+            check(&verdict, "Tests").detail,
             "1 passed, 1 failed (1 allowed by tag), 0 skipped"
         );
 
@@ -703,12 +682,12 @@ mod tests {
             "b",
             json!([failed("leaks", "budget.memory", &["network"])]),
         );
-        let inputs = Inputs::find(&[dir.path().to_owned()]).unwrap();
-        let readiness = evaluate(&policy, &inputs).unwrap();
-        assert!(!readiness.ready);
-        assert_eq!(check(&readiness, "Tests").passed, Some(true));
-        assert_eq!(check(&readiness, "Failure kinds").passed, Some(false));
-        let md = readiness.markdown();
+        let inputs = GateInputs::find(&[dir.path().to_owned()]).unwrap();
+        let verdict = evaluate(&policy, &inputs).unwrap();
+        assert!(!verdict.ready);
+        assert_eq!(check(&verdict, "Tests").passed, Some(true));
+        assert_eq!(check(&verdict, "Failure kinds").passed, Some(false));
+        let md = verdict.markdown();
         assert!(md.contains("| `leaks` | budget.memory | network | yes (forbidden kind) | leaks failed \\| badly |"), "{md}");
         assert!(
             md.contains("| `flaky_net` | panic | network | no (allowed tag) |"),
@@ -720,11 +699,11 @@ mod tests {
     fn an_unexcused_failure_blocks() {
         let dir = tempfile::tempdir().unwrap();
         let path = report(dir.path(), "a", json!([failed("boom", "panic", &[])]));
-        let inputs = Inputs::find(&[path]).unwrap();
-        let readiness = evaluate(&ReadinessPolicy::default(), &inputs).unwrap();
-        assert!(!readiness.ready);
-        assert_eq!(check(&readiness, "Tests").passed, Some(false));
-        assert_eq!(check(&readiness, "Failure kinds").passed, Some(true));
+        let inputs = GateInputs::find(&[path]).unwrap();
+        let verdict = evaluate(&GatePolicy::default(), &inputs).unwrap();
+        assert!(!verdict.ready);
+        assert_eq!(check(&verdict, "Tests").passed, Some(false));
+        assert_eq!(check(&verdict, "Failure kinds").passed, Some(true));
     }
 
     #[test]
@@ -738,11 +717,11 @@ mod tests {
             .to_string(),
         )
         .unwrap();
-        let inputs = Inputs::find(&[dir.path().to_owned()]).unwrap();
-        let readiness = evaluate(&ReadinessPolicy::default(), &inputs).unwrap();
-        assert!(readiness.ready, "{}", readiness.markdown());
+        let inputs = GateInputs::find(&[dir.path().to_owned()]).unwrap();
+        let verdict = evaluate(&GatePolicy::default(), &inputs).unwrap();
+        assert!(verdict.ready, "{}", verdict.markdown());
         assert_eq!(
-            check(&readiness, "Benches").detail,
+            check(&verdict, "Benches").detail,
             "1 benches in 1 compliance files, all gates green"
         );
 
@@ -754,20 +733,20 @@ mod tests {
             .to_string(),
         )
         .unwrap();
-        let inputs = Inputs::find(&[dir.path().to_owned()]).unwrap();
-        let readiness = evaluate(&ReadinessPolicy::default(), &inputs).unwrap();
-        assert!(!readiness.ready);
+        let inputs = GateInputs::find(&[dir.path().to_owned()]).unwrap();
+        let verdict = evaluate(&GatePolicy::default(), &inputs).unwrap();
+        assert!(!verdict.ready);
         assert_eq!(
-            readiness.failed_benches.len(),
+            verdict.failed_benches.len(),
             1,
             "{:?}",
-            readiness.failed_benches
+            verdict.failed_benches
         );
-        assert!(readiness.failed_benches[0].starts_with("decode/100 ("));
+        assert!(verdict.failed_benches[0].starts_with("decode/100 ("));
 
         std::fs::write(dir.path().join("bad.compliance.json"), "{\"ok\": true}").unwrap();
-        let inputs = Inputs::find(&[dir.path().to_owned()]).unwrap();
-        let err = evaluate(&ReadinessPolicy::default(), &inputs)
+        let inputs = GateInputs::find(&[dir.path().to_owned()]).unwrap();
+        let err = evaluate(&GatePolicy::default(), &inputs)
             .unwrap_err()
             .to_string();
         assert!(
@@ -782,42 +761,42 @@ mod tests {
         let path = report(dir.path(), "a", json!([passed("ok")]));
         let coverage = dir.path().join("coverage.txt");
         std::fs::write(&coverage, "79.9").unwrap();
-        let inputs = Inputs::find(&[path]).unwrap();
-        let mut policy = ReadinessPolicy {
+        let inputs = GateInputs::find(&[path]).unwrap();
+        let mut policy = GatePolicy {
             require_benches: true,
-            ..ReadinessPolicy::default()
+            ..GatePolicy::default()
         };
-        let readiness = evaluate(&policy, &inputs).unwrap();
-        assert_eq!(check(&readiness, "Benches").passed, Some(false));
+        let verdict = evaluate(&policy, &inputs).unwrap();
+        assert_eq!(check(&verdict, "Benches").passed, Some(false));
 
         policy.require_benches = false;
         policy.min_coverage = Some(80.0);
-        let readiness = evaluate(&policy, &inputs).unwrap();
-        assert_eq!(check(&readiness, "Coverage").passed, Some(false));
+        let verdict = evaluate(&policy, &inputs).unwrap();
+        assert_eq!(check(&verdict, "Coverage").passed, Some(false));
         assert!(
-            check(&readiness, "Coverage")
+            check(&verdict, "Coverage")
                 .detail
                 .contains("no coverage file")
         );
 
         policy.coverage_file = Some(coverage.clone());
-        let readiness = evaluate(&policy, &inputs).unwrap();
-        assert_eq!(check(&readiness, "Coverage").detail, "79.9% < minimum 80%");
-        assert!(!readiness.ready);
+        let verdict = evaluate(&policy, &inputs).unwrap();
+        assert_eq!(check(&verdict, "Coverage").detail, "79.9% < minimum 80%");
+        assert!(!verdict.ready);
         std::fs::write(&coverage, "80").unwrap();
         assert!(evaluate(&policy, &inputs).unwrap().ready);
     }
 
     #[test]
     fn policy_files_resolve_coverage_relative_to_themselves() {
-        let policy = ReadinessPolicy::from_toml(
+        let policy = GatePolicy::from_toml(
             "coverage_file = \"cov.txt\"\nforbidden_kinds = [\"timeout\"]",
-            Some(Path::new("ci/readiness.toml")),
+            Some(Path::new("ci/verdict.toml")),
         )
         .unwrap();
         assert_eq!(policy.coverage_file, Some(PathBuf::from("ci/cov.txt")));
         assert!(policy.is_forbidden("timeout") && !policy.is_forbidden("budget.time"));
-        let err = ReadinessPolicy::from_toml("min_coverage = \"high\"", None)
+        let err = GatePolicy::from_toml("min_coverage = \"high\"", None)
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("policy: "), "{err}");

@@ -1,0 +1,147 @@
+use super::process::read_tail;
+use super::require::started_or_skip_unless;
+use super::*;
+use crate::errors::ServiceError;
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const MISSING: &str = "leanvibe-test-no-such-binary";
+
+#[test]
+fn a_missing_binary_is_not_installed_and_named() {
+    let err = ServiceFixture::builder(MISSING).start().unwrap_err();
+    assert!(err.is_not_installed(), "{err}");
+    assert_eq!(
+        err.to_string(),
+        format!("{MISSING} not installed (not found on PATH)")
+    );
+}
+
+/// What unwinding out of `started_or_skip_unless` carried.
+fn unwind_payload(
+    started: Result<ServiceFixture, ServiceError>,
+    required: bool,
+) -> Box<dyn std::any::Any + Send> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        started_or_skip_unless(started, required);
+    }))
+    .expect_err("a missing or failed service never evaluates to a fixture")
+}
+
+#[test]
+fn not_installed_skips_unless_services_are_required() {
+    let start = || ServiceFixture::builder(MISSING).start();
+    let skipped = unwind_payload(start(), false);
+    let skipped = skipped
+        .downcast::<crate::skip::Skipped>()
+        .expect("a skip, not a panic");
+    assert_eq!(skipped.reason, format!("{MISSING} not installed"));
+    let required = unwind_payload(start(), true);
+    let message = required
+        .downcast::<String>()
+        .expect("a panic with a message");
+    assert!(message.contains("not installed"), "{message}");
+    // Other failures are never skipped.
+    let failed = ServiceFixture::builder("sh").args(["-c", "exit 1"]).start();
+    let message = unwind_payload(failed, false)
+        .downcast::<String>()
+        .expect("a panic");
+    assert!(!message.contains("not installed"), "{message}");
+}
+
+#[test]
+fn an_early_exit_is_a_start_failure_with_the_log_tail() {
+    let err = ServiceFixture::builder("sh")
+        .args(["-c", "echo 'fatal: bad config on port {port}' >&2; exit 3"])
+        .start()
+        .unwrap_err();
+    let ServiceError::FailedToStart {
+        program,
+        reason,
+        log_tail,
+        ..
+    } = &err
+    else {
+        panic!("unexpected {err}");
+    };
+    assert_eq!(program, "sh");
+    assert!(reason.contains("exit status: 3"), "{reason}");
+    assert!(
+        log_tail.starts_with("fatal: bad config on port "),
+        "{log_tail}"
+    );
+    assert!(err.to_string().contains("fatal: bad config"), "{err}");
+}
+
+#[test]
+fn a_service_never_ready_fails_after_the_timeout() {
+    let err = ServiceFixture::builder("sh")
+        .args(["-c", "echo starting; exec sleep 30"])
+        .startup_timeout(Duration::from_millis(300))
+        .start()
+        .unwrap_err();
+    let ServiceError::FailedToStart {
+        reason, log_tail, ..
+    } = &err
+    else {
+        panic!("unexpected {err}");
+    };
+    assert!(
+        reason.contains("did not accept TCP connections on 127.0.0.1:"),
+        "{reason}"
+    );
+    assert_eq!(log_tail, "starting");
+}
+
+#[test]
+fn log_readiness_substitution_and_group_kill() {
+    // The shell forks a grandchild; stopping the service must reach it too.
+    let service = ServiceFixture::builder("sh")
+        .args([
+            "-c",
+            "sleep 30 & echo \"child $!\"; echo \"ready on {port} in {dir}\"; wait",
+        ])
+        .readiness(Readiness::LogContains("ready on".into()))
+        .start()
+        .unwrap();
+    let log = std::fs::read_to_string(service.log_path()).unwrap();
+    assert!(
+        log.contains(&format!("ready on {} in ", service.port())),
+        "{log}"
+    );
+    let grandchild: libc::pid_t = log
+        .lines()
+        .find_map(|l| l.strip_prefix("child "))
+        .and_then(|pid| pid.trim().parse().ok())
+        .expect("the shell printed its child's pid");
+    let dir = service.log_path().parent().unwrap().to_owned();
+    assert!(dir.exists());
+    service.stop().unwrap();
+    assert!(!dir.exists(), "the temporary directory is removed");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    // SAFETY: signal 0 only checks whether the process exists.
+    while unsafe { libc::kill(grandchild, 0) } == 0 {
+        // Until init reaps it, the killed grandchild is a zombie; wait for that.
+        let state = std::fs::read_to_string(format!("/proc/{grandchild}/stat")).unwrap_or_default();
+        if state.contains(") Z ") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "grandchild {grandchild} survived stop()"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn read_tail_keeps_the_last_lines() {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    for i in 0..100 {
+        writeln!(file, "line {i}").unwrap();
+    }
+    assert_eq!(read_tail(file.path(), 2), "line 98\nline 99");
+    assert_eq!(read_tail(file.path(), 500).lines().count(), 100);
+    assert!(read_tail(Path::new("/nonexistent/log"), 3).starts_with("(could not read"));
+}
