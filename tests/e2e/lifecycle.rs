@@ -1,7 +1,7 @@
 //! How a run ends when it does not end on its own: SIGTERM mid-run, in the
 //! pool and in-process; and a test that prints a gigabyte.
 
-use leanvibe_test_e2e::fixture_bin;
+use leanvibe_test_e2e::{fixture_bin, run};
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -317,5 +317,43 @@ fn a_worker_that_cannot_be_replaced_ends_the_run_as_incomplete() {
             assert_eq!(run["completed"], true, "{run}");
             assert_eq!(ctrf["results"]["summary"]["passed"], 9, "{stdout}");
         }
+    }
+}
+
+/// A worker's start-up is not its first test's time: with every process of
+/// the binary taking 600 ms to start (a loaded CI machine, or a binary that
+/// sets things up before `main`), tests with a 300 ms timeout that pass at
+/// once pass, with one worker and with two.
+#[test]
+fn a_slow_worker_start_up_does_not_count_toward_the_first_test() {
+    let bin = fixture_bin("slow_start");
+    for threads in ["1", "2"] {
+        let dir = tempfile::tempdir().unwrap();
+        let ran = run(
+            &bin,
+            &[
+                "--test-threads",
+                threads,
+                "--report-dir",
+                dir.path().to_str().unwrap(),
+            ],
+            &[("LEANVIBE_SLOW_START_MS", "600")],
+        );
+        assert_eq!(
+            ran.code,
+            Some(0),
+            "{threads} threads:\n{}{}",
+            ran.stdout,
+            ran.stderr
+        );
+        assert_eq!(
+            ran.test_lines(),
+            [
+                ("first_passes_at_once", "ok"),
+                ("second_passes_at_once", "ok")
+            ]
+            .map(|(name, status)| (name.to_string(), status.to_string())),
+            "{threads} threads"
+        );
     }
 }

@@ -32,6 +32,7 @@ pub const FIXTURE_TARGETS: &[&str] = &[
     "model",
     "interrupted",
     "flood",
+    "slow_start",
     "forgot_harness",
     "adversary",
 ];

@@ -98,6 +98,11 @@ const IDLE_AFTER: Duration = Duration::from_millis(1);
 /// How long a worker whose pipe closed may take to exit before it is killed.
 const EXIT_GRACE: Duration = Duration::from_secs(2);
 
+/// How long a worker may take to start (fork or exec, then the registry)
+/// before its first test's clock runs. Past it, the worker is killed and the
+/// test sent to it fails as a harness error: its binary cannot start.
+const START_LIMIT: Duration = Duration::from_secs(30);
+
 /// Without pidfds (Linux before 5.3) exits are found by polling this often.
 const EXIT_POLL: Duration = Duration::from_millis(100);
 
@@ -224,9 +229,14 @@ struct Worker {
     /// Jobs sent to this worker; the front one is running.
     queue: VecDeque<usize>,
     /// When the front job started, as far as the harness knows: when it
-    /// read the previous result. Never earlier than the truth, so a timeout
-    /// is never declared early.
+    /// read the worker's `ready` line or the previous result. Never earlier
+    /// than the truth, so a timeout is never declared early.
     front_started: Instant,
+    /// When the worker was started.
+    spawned: Instant,
+    /// The worker has said it is ready: until then its start-up, not a
+    /// test, is being timed (against [`START_LIMIT`]).
+    ready: bool,
     results: File,
     /// How far the results file has been read.
     results_pos: u64,
@@ -239,6 +249,19 @@ struct Worker {
     stderr: Option<File>,
     stdout_pos: u64,
     stderr_pos: u64,
+}
+
+impl Worker {
+    /// When the harness acts if nothing is heard: the front test's timeout,
+    /// or, before the worker is ready, the start-up limit. `None` when idle.
+    fn deadline(&self, jobs: &[Job]) -> Option<Instant> {
+        let front = *self.queue.front()?;
+        Some(if self.ready {
+            self.front_started + jobs[front].timeout
+        } else {
+            self.spawned + START_LIMIT
+        })
+    }
 }
 
 impl Pool<'_> {
@@ -281,6 +304,8 @@ impl Pool<'_> {
             wake_closed: false,
             queue: VecDeque::new(),
             front_started: Instant::now(),
+            spawned: Instant::now(),
+            ready: false,
             results,
             results_pos: 0,
             partial: Vec::new(),
@@ -356,10 +381,7 @@ impl Pool<'_> {
         let next = self
             .workers
             .iter()
-            .filter_map(|w| {
-                let front = *w.queue.front()?;
-                Some((w.front_started + self.jobs[front].timeout).saturating_duration_since(now))
-            })
+            .filter_map(|w| Some(w.deadline(self.jobs)?.saturating_duration_since(now)))
             .min()
             .unwrap_or(Duration::from_secs(3600));
         if self.workers.iter().any(|w| w.process.exit_fd().is_none()) {
@@ -489,6 +511,13 @@ impl Pool<'_> {
         for line in lines.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
             let done = match crate::json::from_slice::<Report>(line) {
                 Ok(Report::Done(done)) => done,
+                Ok(Report::Ready { .. }) => {
+                    // The worker's start-up is not its first test's time.
+                    let worker = &mut self.workers[position];
+                    worker.ready = true;
+                    worker.front_started = Instant::now();
+                    continue;
+                }
                 Ok(Report::Retire { retire }) => {
                     self.workers[position].retired = Some(retire);
                     continue;
@@ -546,6 +575,14 @@ impl Pool<'_> {
             self.requeue(&mut worker);
             return self.replace_if_needed();
         }
+        if !worker.ready {
+            // No test had started: the binary could not start a worker.
+            let message = format!(
+                "not run: its worker exited while starting ({})",
+                describe_exit(status)
+            );
+            return self.fail_front(worker, FailureKind::Harness, message, events);
+        }
         let message = if forced {
             "the test closed the worker's pipe to the harness (fd 5) and the worker did not exit, so it was killed".to_string()
         } else {
@@ -574,7 +611,7 @@ impl Pool<'_> {
         let jobs = self.jobs;
         let expired = |w: &Worker, now: Instant| -> Option<usize> {
             let front = *w.queue.front()?;
-            (now >= w.front_started + jobs[front].timeout).then_some(front)
+            (now >= w.deadline(jobs)?).then_some(front)
         };
         let now = Instant::now();
         let suspects: Vec<u64> = self
@@ -593,6 +630,13 @@ impl Pool<'_> {
             let Some(hung) = expired(&self.workers[position], Instant::now()) else {
                 continue;
             };
+            if self.workers[position].process.has_exited() {
+                // It died on its own, and the harness (held up by other
+                // workers' output, or a loaded machine) got to its deadline
+                // before its exit: the death is the verdict.
+                self.on_exited(id, events)?;
+                continue;
+            }
             self.workers[position].process.kill();
             // A result written just before the kill still counts.
             self.drain(id, events)?;
@@ -605,6 +649,14 @@ impl Pool<'_> {
                 // successor at its start: that one was not at fault.
                 self.requeue(&mut worker);
                 self.replace_if_needed()?;
+                continue;
+            }
+            if !worker.ready {
+                let message = format!(
+                    "not run: its worker did not start within {} s, so it was killed",
+                    START_LIMIT.as_secs()
+                );
+                self.fail_front(worker, FailureKind::Harness, message, events)?;
                 continue;
             }
             let message = format!(

@@ -4,8 +4,10 @@
 //!   fd 4, a pipe.
 //! - Results, worker to harness: one JSON object per line appended to a
 //!   file on the worker's fd 3, written before the worker reads its next
-//!   command: a [`TestDone`] per test, or a [`Retire`] when the worker
-//!   stops on its own between tests. A result written to a file survives the worker: when a worker
+//!   command: a [`Ready`] once it has started (so a slow start-up under
+//!   load does not count toward the first test's timeout), a [`TestDone`]
+//!   per test, or a [`Retire`] when the worker stops on its own between
+//!   tests. A result written to a file survives the worker: when a worker
 //!   dies, every test it finished is in the file, so the first queued test
 //!   without a result is the one that was running. Nothing is guessed.
 //! - Wake-ups, worker to harness: a byte on fd 5, a pipe, when the worker
@@ -32,7 +34,7 @@ pub(crate) const WAKE_FD: i32 = 5;
 /// Set in a worker's environment; its value is the protocol version.
 pub(crate) const WORKER_ENV: &str = "__LEANVIBE_WORKER";
 /// Protocol version: a worker refuses a harness speaking another.
-pub(crate) const VERSION: &str = "2";
+pub(crate) const VERSION: &str = "3";
 
 /// Harness to worker: run this test.
 #[derive(Debug, Serialize, Deserialize)]
@@ -49,6 +51,13 @@ pub(crate) struct RunTest {
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub(crate) enum Report {
+    /// The worker has started (exec, loader, registry) and is about to read
+    /// its first command: the first test's clock starts now.
+    Ready {
+        /// The worker's pid (see [`Ready`]); only its presence matters.
+        #[allow(dead_code)]
+        ready: serde::de::IgnoredAny,
+    },
     /// The worker stops on its own, between tests (its command pipe ended
     /// or a test broke one of its descriptors): the tests queued behind
     /// did not start and are not at fault.
@@ -58,6 +67,13 @@ pub(crate) enum Report {
     },
     /// A test finished.
     Done(TestDone),
+}
+
+/// The `ready` line, as the worker writes it.
+#[derive(Debug, Serialize)]
+pub(crate) struct Ready {
+    /// The worker's pid.
+    pub ready: u32,
 }
 
 /// The `retire` line, as the worker writes it.

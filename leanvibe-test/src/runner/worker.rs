@@ -3,7 +3,7 @@
 
 use super::execute;
 use super::protocol::{
-    COMMANDS_FD, RESULTS_FD, Retire, RunTest, TestDone, VERSION, WAKE_FD, WORKER_ENV,
+    COMMANDS_FD, RESULTS_FD, Ready, Retire, RunTest, TestDone, VERSION, WAKE_FD, WORKER_ENV,
 };
 use crate::record::{Failure, FailureKind, Status};
 use crate::registry;
@@ -58,6 +58,17 @@ pub(crate) fn worker_main(protocol: &str) -> ! {
             let _ = results.write_all(&line);
         }
     };
+    // Start-up is done: from here on, the time is the tests'.
+    if let Ok(mut line) = crate::json::to_vec(&Ready {
+        ready: std::process::id(),
+    }) {
+        line.push(b'\n');
+        if results.write_all(&line).is_err() {
+            fatal("could not write to the results file");
+        }
+        // Announced before the first command is read, at the loop's top.
+        outbox.result_written();
+    }
     loop {
         if commands.buffer().is_empty() {
             // About to block on the harness: it must know of every result.
