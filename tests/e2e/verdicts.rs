@@ -58,26 +58,32 @@ fn check_suite(bin: &Path, suite: &Suite) -> Result<(), String> {
                 check_run(&format!("pool of {threads}"), bin, suite, &args, suite)
             }));
         }
-        modes.push(scope.spawn(move || {
-            suite
-                .tests
-                .iter()
-                .map(|&(slot, behaviour)| {
-                    let alone = Suite {
-                        tests: vec![(slot, behaviour)],
-                    };
-                    let args = vec!["--exact".to_string(), Suite::name(slot)];
-                    check_run(
-                        &format!("{} alone", Suite::name(slot)),
-                        bin,
-                        suite,
-                        &args,
-                        &alone,
-                    )
-                })
-                .collect::<Result<Vec<()>, String>>()
-                .map(|_| ())
-        }));
+        // Each test alone is the longest mode (a process per test), so it
+        // is spread over two threads.
+        for half in [0, 1] {
+            modes.push(scope.spawn(move || {
+                suite
+                    .tests
+                    .iter()
+                    .skip(half)
+                    .step_by(2)
+                    .map(|&(slot, behaviour)| {
+                        let alone = Suite {
+                            tests: vec![(slot, behaviour)],
+                        };
+                        let args = vec!["--exact".to_string(), Suite::name(slot)];
+                        check_run(
+                            &format!("{} alone", Suite::name(slot)),
+                            bin,
+                            suite,
+                            &args,
+                            &alone,
+                        )
+                    })
+                    .collect::<Result<Vec<()>, String>>()
+                    .map(|_| ())
+            }));
+        }
         modes
             .into_iter()
             .filter_map(|mode| mode.join().expect("a mode's thread panicked").err())
