@@ -40,6 +40,23 @@ Turn it on in Cargo.toml:
         );
     };
 }
+
+/// `conformance!` without the `plugin` feature: one error naming it, instead
+/// of rustc's "could not find `conformance`".
+#[cfg(not(feature = "plugin"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! conformance {
+    ($($spec:tt)*) => {
+        ::core::compile_error!(
+            "`leanvibe_test::conformance!` needs leanvibe-test's `plugin` cargo feature, which is off.
+Turn it on in Cargo.toml:
+    [dev-dependencies]
+    leanvibe-test = { version = \"0.1\", features = [\"plugin\"] }"
+        );
+    };
+}
+
 pub use inventory;
 pub use tokio;
 

@@ -4,7 +4,7 @@
 //! project is its own workspace, so the features other members enable do
 //! not leak in.
 //!
-//! - `fail/`: an attribute whose feature is off is one error naming the
+//! - `fail/`: an attribute or macro whose feature is off is one error naming the
 //!   feature and the `Cargo.toml` line (`.stderr` generated with
 //!   `TRYBUILD=overwrite`).
 //! - `pass/`: the harness does not change how user code type-checks.
