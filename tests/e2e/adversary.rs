@@ -85,6 +85,27 @@ fn a_crash_after_a_test_forked_is_a_crash_at_once() {
 }
 
 #[test]
+fn ready_lines_written_by_a_test_do_not_postpone_its_timeout() {
+    let pids = tempfile::tempdir().unwrap();
+    let (ran, took) = timed_adversary(
+        pids.path(),
+        &["fake_ready_lines_do_not_postpone_the_timeout", "--exact"],
+    );
+    assert_eq!(
+        ran.status_of("fake_ready_lines_do_not_postpone_the_timeout"),
+        "FAILED"
+    );
+    assert!(
+        ran.section("fake_ready_lines_do_not_postpone_the_timeout")
+            .contains("timed out: still running after 300 ms"),
+        "{}",
+        ran.stdout
+    );
+    // The test would write for 5 s; the 300 ms timeout ended it well before.
+    assert!(took < Duration::from_secs(4), "took {took:?}");
+}
+
+#[test]
 fn a_test_that_breaks_the_command_pipe_fails_and_the_next_one_runs() {
     let pids = tempfile::tempdir().unwrap();
     let ran = adversary(pids.path(), &["fd4_", "--test-threads", "1"]);

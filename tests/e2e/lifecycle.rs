@@ -350,10 +350,78 @@ fn a_slow_worker_start_up_does_not_count_toward_the_first_test() {
             ran.test_lines(),
             [
                 ("first_passes_at_once", "ok"),
-                ("second_passes_at_once", "ok")
+                ("second_passes_at_once", "ok"),
+                ("third_passes_at_once", "ok")
             ]
             .map(|(name, status)| (name.to_string(), status.to_string())),
             "{threads} threads"
         );
     }
+}
+
+/// Workers that exit before they are ready ran no test: the tests sent to
+/// them fail as harness errors that say so, and after two such workers in a
+/// row no more are started, so the run ends at once with the rest not run
+/// (instead of paying the start-up limit, 30 s, for every test).
+#[test]
+fn workers_that_cannot_start_end_the_run_without_blaming_a_test() {
+    let bin = fixture_bin("slow_start");
+    let dir = tempfile::tempdir().unwrap();
+    let ran = run(
+        &bin,
+        &[
+            "--test-threads",
+            "1",
+            "--report-dir",
+            dir.path().to_str().unwrap(),
+        ],
+        &[("LEANVIBE_WORKER_START_EXIT", "3")],
+    );
+    assert_eq!(ran.code, Some(101), "{}{}", ran.stdout, ran.stderr);
+    let failed: Vec<String> = ran
+        .test_lines()
+        .into_iter()
+        .filter(|(_, status)| status == "FAILED")
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(failed.len(), 2, "{}", ran.stdout);
+    for name in &failed {
+        let section = ran.section(name);
+        assert!(
+            section.contains("not run: its worker exited while starting (exit status: 3)"),
+            "{section}"
+        );
+        assert!(!section.contains("the test called"), "{section}");
+    }
+    assert!(ran.stdout.contains("1 test did not run"), "{}", ran.stdout);
+}
+
+/// SIGTERM while the workers are still starting: no test had started, so
+/// none is reported as interrupted while running; all count as not run.
+#[test]
+fn sigterm_before_the_workers_are_ready_interrupts_no_test() {
+    let dir = tempfile::tempdir().unwrap();
+    let child = Command::new(fixture_bin("slow_start"))
+        .args(["--test-threads", "2", "--report-dir"])
+        .arg(dir.path().join("reports"))
+        .env("LEANVIBE_WORKER_START_MS", "20000")
+        .env("NO_COLOR", "1")
+        .env_remove("NEXTEST")
+        .env_remove("RUST_TEST_THREADS")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the fixture starts");
+    // The harness writes its event stream's first line once it runs.
+    let events = dir.path().join("reports/slow_start.events.jsonl");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(&events).is_ok_and(|t| t.contains('\n')) {
+        assert!(Instant::now() < deadline, "the run never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let (code, stdout) = terminate(child);
+    assert_eq!(code, Some(128 + libc::SIGTERM), "{stdout}");
+    assert!(!stdout.contains("while this test was running"), "{stdout}");
+    assert!(stdout.contains("3 tests did not run"), "{stdout}");
 }

@@ -99,9 +99,15 @@ const IDLE_AFTER: Duration = Duration::from_millis(1);
 const EXIT_GRACE: Duration = Duration::from_secs(2);
 
 /// How long a worker may take to start (fork or exec, then the registry)
-/// before its first test's clock runs. Past it, the worker is killed and the
-/// test sent to it fails as a harness error: its binary cannot start.
+/// before its first test's clock runs, or that test's timeout if longer.
+/// Past it, the worker is killed and the test sent to it fails as a harness
+/// error: its binary cannot start.
 const START_LIMIT: Duration = Duration::from_secs(30);
+
+/// Workers in a row that failed to start (never ready) before the pool stops
+/// replacing them: a binary that cannot start a worker would otherwise cost
+/// [`START_LIMIT`] per test.
+const START_FAILURES_TO_STOP: u32 = 2;
 
 /// Without pidfds (Linux before 5.3) exits are found by polling this often.
 const EXIT_POLL: Duration = Duration::from_millis(100);
@@ -126,6 +132,7 @@ pub(crate) fn run(
         remaining: jobs.len(),
         stopping: false,
         spawn_failure: None,
+        start_failures: 0,
     };
     for _ in 0..config.workers.min(jobs.len()) {
         let worker = pool.spawn()?;
@@ -201,6 +208,8 @@ struct Pool<'a> {
     stopping: bool,
     /// Why the last replacement worker could not be started.
     spawn_failure: Option<String>,
+    /// Workers in a row that never became ready.
+    start_failures: u32,
 }
 
 impl Drop for Pool<'_> {
@@ -253,15 +262,23 @@ struct Worker {
 
 impl Worker {
     /// When the harness acts if nothing is heard: the front test's timeout,
-    /// or, before the worker is ready, the start-up limit. `None` when idle.
+    /// or, before the worker is ready, the start-up limit (at least that
+    /// timeout). `None` when idle.
     fn deadline(&self, jobs: &[Job]) -> Option<Instant> {
         let front = *self.queue.front()?;
+        let timeout = jobs[front].timeout;
         Some(if self.ready {
-            self.front_started + jobs[front].timeout
+            self.front_started + timeout
         } else {
-            self.spawned + START_LIMIT
+            start_deadline(self.spawned, timeout)
         })
     }
+}
+
+/// When a worker started at `spawned` must be ready, its first test having
+/// `timeout`: a test allowed two minutes may wait as long for its worker.
+fn start_deadline(spawned: Instant, timeout: Duration) -> Instant {
+    spawned + START_LIMIT.max(timeout)
 }
 
 impl Pool<'_> {
@@ -513,9 +530,14 @@ impl Pool<'_> {
                 Ok(Report::Done(done)) => done,
                 Ok(Report::Ready { .. }) => {
                     // The worker's start-up is not its first test's time.
+                    // Only the first counts: a test writing such lines to
+                    // fd 3 must not push its own timeout back.
                     let worker = &mut self.workers[position];
-                    worker.ready = true;
-                    worker.front_started = Instant::now();
+                    if !worker.ready {
+                        worker.ready = true;
+                        worker.front_started = Instant::now();
+                        self.start_failures = 0;
+                    }
                     continue;
                 }
                 Ok(Report::Retire { retire }) => {
@@ -577,11 +599,8 @@ impl Pool<'_> {
         }
         if !worker.ready {
             // No test had started: the binary could not start a worker.
-            let message = format!(
-                "not run: its worker exited while starting ({})",
-                describe_exit(status)
-            );
-            return self.fail_front(worker, FailureKind::Harness, message, events);
+            let message = format!("not run: its worker exited while starting ({status})");
+            return self.fail_unstarted(worker, message, events);
         }
         let message = if forced {
             "the test closed the worker's pipe to the harness (fd 5) and the worker did not exit, so it was killed".to_string()
@@ -637,6 +656,9 @@ impl Pool<'_> {
                 self.on_exited(id, events)?;
                 continue;
             }
+            // Whether a test was running is decided now: a `ready` line read
+            // after the kill does not make the start-up a test's time.
+            let was_ready = self.workers[position].ready;
             self.workers[position].process.kill();
             // A result written just before the kill still counts.
             self.drain(id, events)?;
@@ -651,12 +673,26 @@ impl Pool<'_> {
                 self.replace_if_needed()?;
                 continue;
             }
-            if !worker.ready {
+            if let Some(status) = worker.process.status()
+                && status.signal() != Some(libc::SIGKILL)
+            {
+                // It was dying on its own (an abort still tearing down)
+                // when the kill came: that death is the verdict.
+                if was_ready {
+                    self.fail_front(worker, FailureKind::Crash, describe_exit(status), events)?;
+                } else {
+                    let message = format!("not run: its worker exited while starting ({status})");
+                    self.fail_unstarted(worker, message, events)?;
+                }
+                continue;
+            }
+            if !was_ready {
+                let limit = START_LIMIT.max(jobs[hung].timeout);
                 let message = format!(
                     "not run: its worker did not start within {} s, so it was killed",
-                    START_LIMIT.as_secs()
+                    limit.as_secs_f64()
                 );
-                self.fail_front(worker, FailureKind::Harness, message, events)?;
+                self.fail_unstarted(worker, message, events)?;
                 continue;
             }
             let message = format!(
@@ -685,7 +721,9 @@ impl Pool<'_> {
                 continue;
             };
             let mut worker = self.workers.remove(position);
-            if worker.queue.is_empty() || worker.retired.is_some() {
+            if worker.queue.is_empty() || worker.retired.is_some() || !worker.ready {
+                // Nothing was running: a worker not yet ready had started
+                // no test, and its queue counts as not run.
                 continue;
             }
             let running = worker.queue.pop_front().expect("checked above");
@@ -768,8 +806,30 @@ impl Pool<'_> {
     /// Starts a worker in place of a lost one while there is work for it.
     /// If that fails, the run goes on with the workers left; with none left
     /// it stops, saying why (see [`PoolEnd::Stopped`]).
+    /// A worker that never became ready: the test sent to it fails as a
+    /// harness error (it never ran), and after [`START_FAILURES_TO_STOP`] in
+    /// a row no worker is started in its place, so the run ends with the rest
+    /// not run instead of paying the start-up limit for each.
+    fn fail_unstarted(
+        &mut self,
+        worker: Worker,
+        message: String,
+        events: &mut dyn PoolEvents,
+    ) -> io::Result<()> {
+        self.start_failures += 1;
+        if self.start_failures >= START_FAILURES_TO_STOP {
+            self.spawn_failure = Some(format!(
+                "{START_FAILURES_TO_STOP} workers in a row could not start; the last: {message}"
+            ));
+        }
+        self.fail_front(worker, FailureKind::Harness, message, events)
+    }
+
     fn replace_if_needed(&mut self) -> io::Result<()> {
         if self.stopping || self.pending.is_empty() || self.workers.len() >= self.config.workers {
+            return Ok(());
+        }
+        if self.start_failures >= START_FAILURES_TO_STOP {
             return Ok(());
         }
         match self.spawn() {
@@ -899,5 +959,19 @@ fn describe_exit(status: ExitStatus) -> String {
             ),
             None => "the worker process running the test ended".to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_worker_may_take_its_first_tests_timeout_to_start_if_longer() {
+        let spawned = Instant::now();
+        let short = Duration::from_millis(300);
+        let long = Duration::from_secs(120);
+        assert_eq!(start_deadline(spawned, short), spawned + START_LIMIT);
+        assert_eq!(start_deadline(spawned, long), spawned + long);
     }
 }

@@ -81,6 +81,11 @@ impl WorkerProcess {
         self.pidfd.as_ref().map(AsRawFd::as_raw_fd)
     }
 
+    /// How the worker ended, once reaped.
+    pub(super) fn status(&self) -> Option<ExitStatus> {
+        self.status
+    }
+
     /// Whether the worker has exited, without reaping it: until it is
     /// reaped its pid (and so its process group id) cannot be reused.
     pub(super) fn has_exited(&self) -> bool {
