@@ -5,7 +5,7 @@
 //! test binary, and clap's derive costs more to build than the rest of the
 //! core together. The help text is written out below.
 
-use crate::report::partition::Partition;
+use crate::report::partition::{Partition, PartitionKind};
 use lexopt::{Arg, Parser, ValueExt};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -41,13 +41,21 @@ pub(crate) struct Args {
     pub in_process: bool,
     /// Profile from `leanvibe.toml` (`--profile`, else `LEANVIBE_PROFILE`).
     pub profile: Option<String>,
-    /// Run only this share of the tests.
+    /// Run only this share of the tests (`--partition`, else Bazel's
+    /// `TEST_SHARD_INDEX`/`TEST_TOTAL_SHARDS`).
     pub partition: Option<Partition>,
-    /// Where to write the JUnit XML report.
+    /// `--partition auto`: the shard comes from the CI matrix's variables.
+    partition_auto: bool,
+    /// Earlier reports to balance `--partition duration:M/N` with.
+    pub timings: Option<PathBuf>,
+    /// Bazel's `TEST_SHARD_STATUS_FILE`, to touch when its shard is run.
+    pub shard_status_file: Option<PathBuf>,
+    /// Where to write the JUnit XML report (else Bazel's `XML_OUTPUT_FILE`).
     pub junit: Option<PathBuf>,
     /// Where to write the CTRF JSON report.
     pub json: Option<PathBuf>,
-    /// Directory for all report files (else `LEANVIBE_REPORT_DIR`).
+    /// Directory for all report files (else `LEANVIBE_REPORT_DIR`, else
+    /// Bazel's `TEST_UNDECLARED_OUTPUTS_DIR`).
     pub report_dir: Option<PathBuf>,
     /// Write no report files.
     pub no_report: bool,
@@ -109,11 +117,16 @@ Options:
       --bench                     Run benchmarks: this harness has none, so no test runs
       --in-process                Run tests one after another inside this process (for debuggers)
       --profile <NAME>            Configuration profile from leanvibe.toml [env: LEANVIBE_PROFILE]
-      --partition <slice:M/N|hash:M/N>
-                                  Run a deterministic share of the tests
-      --junit <PATH>              Write the JUnit XML report here
+      --partition <count:M/N|hash:M/N|duration:M/N|auto>
+                                  Run shard M of N: by position, by name hash (nextest's),
+                                  or by durations from --timings; auto reads GitLab's or
+                                  Buildkite's shard variables [env: TEST_SHARD_INDEX,
+                                  TEST_TOTAL_SHARDS (Bazel)]
+      --timings <FILE|DIR>        CTRF or JUnit reports of an earlier run, for duration:M/N
+      --junit <PATH>              Write the JUnit XML report here [env: XML_OUTPUT_FILE]
       --json <PATH>               Write the CTRF JSON report here
-      --report-dir <DIR>          Directory for all report files [env: LEANVIBE_REPORT_DIR]
+      --report-dir <DIR>          Directory for all report files [env: LEANVIBE_REPORT_DIR,
+                                  TEST_UNDECLARED_OUTPUTS_DIR]
       --no-report                 Write no report files
       --no-redact                 Do not redact credentials found in output and messages
       --show-budgets              End the run with the tests closest to their budgets
@@ -216,14 +229,18 @@ impl Args {
                     parsed.profile = Some(value(&mut parser, "--profile <NAME>")?);
                 }
                 Arg::Long("partition") => {
-                    let text = value(&mut parser, "--partition <slice:M/N|hash:M/N>")?;
-                    let partition = text.parse::<Partition>().map_err(|e| {
-                        format!(
-                            "invalid value '{text}' for '--partition <slice:M/N|hash:M/N>': {e}"
-                        )
-                    })?;
-                    parsed.partition = Some(partition);
+                    const OPTION: &str = "--partition <count:M/N|hash:M/N|duration:M/N|auto>";
+                    let text = value(&mut parser, OPTION)?;
+                    if text == "auto" {
+                        parsed.partition_auto = true;
+                    } else {
+                        let partition = text.parse::<Partition>().map_err(|e| {
+                            format!("invalid value '{text}' for '{OPTION}': {}", e.problem)
+                        })?;
+                        parsed.partition = Some(partition);
+                    }
                 }
+                Arg::Long("timings") => parsed.timings = Some(path(&mut parser)?),
                 Arg::Long("junit") => parsed.junit = Some(path(&mut parser)?),
                 Arg::Long("json") => parsed.json = Some(path(&mut parser)?),
                 Arg::Long("report-dir") => parsed.report_dir = Some(path(&mut parser)?),
@@ -260,11 +277,47 @@ impl Args {
             self.profile = env("LEANVIBE_PROFILE")?;
         }
         if self.report_dir.is_none() {
-            self.report_dir = std::env::var_os("LEANVIBE_REPORT_DIR")
-                .filter(|dir| !dir.is_empty())
+            self.report_dir = ["LEANVIBE_REPORT_DIR", "TEST_UNDECLARED_OUTPUTS_DIR"]
+                .into_iter()
+                .find_map(|name| std::env::var_os(name).filter(|dir| !dir.is_empty()))
                 .map(PathBuf::from);
         }
-        Ok(())
+        if self.junit.is_none() {
+            self.junit = std::env::var_os("XML_OUTPUT_FILE")
+                .filter(|file| !file.is_empty())
+                .map(PathBuf::from);
+        }
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let explicit = self.partition.is_some();
+        if self.partition_auto {
+            self.partition = Some(crate::ci_shards::matrix(&env)?);
+        } else if !explicit && let Some(bazel) = crate::ci_shards::bazel(&env)? {
+            self.partition = Some(bazel.partition);
+            self.shard_status_file = bazel.status_file;
+        }
+        self.check_timings(explicit)
+    }
+
+    /// `--timings` balances shards by duration: with `duration:M/N`, or with
+    /// a shard the CI gave (`auto`, Bazel), which it turns into one.
+    fn check_timings(&mut self, explicit: bool) -> Result<(), String> {
+        match (&mut self.partition, self.timings.is_some()) {
+            (Some(p), false) if p.kind == PartitionKind::Duration => {
+                Err("--partition duration:M/N needs --timings <FILE|DIR>".to_string())
+            }
+            (Some(p), true) if !explicit => {
+                p.kind = PartitionKind::Duration;
+                Ok(())
+            }
+            (Some(p), true) if p.kind != PartitionKind::Duration => Err(format!(
+                "--timings is read only when shards are balanced by duration, not with --partition {p}"
+            )),
+            (None, true) => Err(
+                "--timings is read only with --partition duration:M/N or auto, or under Bazel sharding"
+                    .to_string(),
+            ),
+            _ => Ok(()),
+        }
     }
 }
 

@@ -282,7 +282,7 @@ pub enum MergeError {
         /// Its report.
         second_path: PathBuf,
     },
-    /// Shards of different partitionings (`hash` vs `slice`, or 3 vs 4 shards).
+    /// Shards of different partitionings (`hash` vs `count`, or 3 vs 4 shards).
     MixedPartitions {
         /// First partition seen.
         first: Partition,
@@ -504,29 +504,52 @@ impl std::error::Error for RssError {
     }
 }
 
-/// A `--partition` that is not `slice:M/N` or `hash:M/N` with `1 <= M <= N`.
+/// A `--partition` that is not `count:M/N`, `hash:M/N` or `duration:M/N`
+/// with `1 <= M <= N`.
 ///
 /// ```
 /// let err = "hash:4/3".parse::<leanvibe_test::report::partition::Partition>().unwrap_err();
-/// assert_eq!(err.to_string(), "expected slice:M/N or hash:M/N with 1 <= M <= N, got `hash:4/3`");
+/// assert_eq!(err.to_string(), "invalid partition `hash:4/3`: expected 1 <= M <= N");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartitionError {
     /// The text given.
     pub text: String,
+    /// What is wrong with it.
+    pub problem: String,
 }
 
 impl fmt::Display for PartitionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Self { text } = self;
-        write!(
-            f,
-            "expected slice:M/N or hash:M/N with 1 <= M <= N, got `{text}`"
-        )
+        let Self { text, problem } = self;
+        write!(f, "invalid partition `{text}`: {problem}")
     }
 }
 
 impl std::error::Error for PartitionError {}
+
+/// `--timings` names a file or folder that holds no readable durations.
+///
+/// ```
+/// use leanvibe_test::report::timings::Timings;
+/// let err = Timings::load(std::path::Path::new("/nonexistent/t.xml")).unwrap_err();
+/// assert!(err.to_string().starts_with("--timings /nonexistent/t.xml: "), "{err}");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimingsError {
+    /// The file or folder.
+    pub path: std::path::PathBuf,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+impl fmt::Display for TimingsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "--timings {}: {}", self.path.display(), self.problem)
+    }
+}
+
+impl std::error::Error for TimingsError {}
 
 /// A JSON document could not be read, or a value could not be converted.
 ///

@@ -6,6 +6,7 @@ use crate::plan::{self, Plan};
 use crate::registry;
 use crate::report::console::{self, Console, ConsoleOptions};
 use crate::report::files::{ReportPaths, default_report_dir};
+use crate::report::timings::Timings;
 use crate::report::{self, ReportOptions, Reporter, RunInfo, Selection};
 use crate::runner::{self, Dispatch, RunSettings, worker};
 use std::io::{IsTerminal, Write};
@@ -67,7 +68,28 @@ where
 
 fn run_args(args: &Args) -> i32 {
     let cases: Vec<_> = registry::all().collect();
-    let plan = plan::select(&cases, args);
+    let timings = match &args.timings {
+        Some(path) => match Timings::load(path) {
+            Ok(timings) => timings,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 101;
+            }
+        },
+        None => Timings::default(),
+    };
+    let plan = plan::select(&cases, args, &timings);
+    if let Some(status_file) = &args.shard_status_file {
+        // Bazel's protocol: touching the file says this runner honours
+        // TEST_SHARD_INDEX; without it Bazel runs every shard in full.
+        if let Err(e) = touch(status_file) {
+            eprintln!(
+                "error: TEST_SHARD_STATUS_FILE {}: {e}",
+                status_file.display()
+            );
+            return 101;
+        }
+    }
     if args.list {
         return list(&plan, args);
     }
@@ -140,6 +162,15 @@ fn run_args(args: &Args) -> i32 {
     }
     let dispatch = Dispatch::new(reporters, plan.filtered_out, setup_errors);
     runner::run(&plan, &settings, info, dispatch)
+}
+
+/// Creates `path`, or updates its modification time.
+fn touch(path: &Path) -> std::io::Result<()> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    file.set_modified(SystemTime::now())
 }
 
 /// Whether a debugger (or any tracer) is attached: `TracerPid` in

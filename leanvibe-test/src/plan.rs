@@ -4,6 +4,7 @@
 
 use crate::cli::Args;
 use crate::registry::{Ignore, TestCase};
+use crate::report::timings::Timings;
 
 /// One selected test.
 #[derive(Debug, Clone)]
@@ -29,7 +30,7 @@ pub struct Plan {
 }
 
 /// Selects from `cases` (in registry order) as libtest would with `args`.
-pub fn select(cases: &[&'static TestCase], args: &Args) -> Plan {
+pub fn select(cases: &[&'static TestCase], args: &Args, timings: &Timings) -> Plan {
     let matches = |name: &str, pattern: &str| {
         if args.exact {
             name == pattern
@@ -64,11 +65,12 @@ pub fn select(cases: &[&'static TestCase], args: &Args) -> Plan {
         tests.clear();
     }
     if let Some(partition) = &args.partition {
+        let names: Vec<&str> = tests.iter().map(|test| test.name.as_str()).collect();
+        let kept = partition.assign(&names, timings);
         tests = tests
             .into_iter()
-            .enumerate()
-            .filter(|(position, test)| partition.keeps(*position, &test.name))
-            .map(|(_, test)| test)
+            .zip(kept)
+            .filter_map(|(test, kept)| kept.then_some(test))
             .collect();
     }
     Plan {
@@ -104,7 +106,7 @@ mod tests {
     fn names(cases: &[&'static TestCase], argv: &[&str]) -> (Vec<(String, bool)>, usize) {
         let args =
             Args::parse_from_iter(std::iter::once("suite").chain(argv.iter().copied())).unwrap();
-        let plan = select(cases, &args);
+        let plan = select(cases, &args, &Timings::default());
         (
             plan.tests.into_iter().map(|t| (t.name, t.run)).collect(),
             plan.filtered_out,
@@ -168,7 +170,7 @@ mod tests {
                 )
             })
             .collect();
-        for kind in ["slice", "hash"] {
+        for kind in ["count", "hash"] {
             let mut seen = Vec::new();
             for shard in 1..=3 {
                 let (tests, out) = names(&cases, &["--partition", &format!("{kind}:{shard}/3")]);
@@ -184,12 +186,8 @@ mod tests {
 
     #[test]
     fn bad_partition_is_a_one_line_error() {
-        let err = Args::parse_from_iter(["suite", "--partition", "count:1/2"]).unwrap_err();
-        assert!(
-            err.message.contains("slice:M/N or hash:M/N"),
-            "{}",
-            err.message
-        );
+        let err = Args::parse_from_iter(["suite", "--partition", "slice:1/2"]).unwrap_err();
+        assert!(err.message.contains("use count:M/N"), "{}", err.message);
         assert!(!err.message.contains('\n'));
     }
 }

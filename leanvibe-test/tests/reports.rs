@@ -574,7 +574,7 @@ fn missing_shard_is_named() {
         "{again}"
     );
 
-    let other = shard(&root.path().join("c2"), "slice:2/3", &records[4..8], total);
+    let other = shard(&root.path().join("c2"), "count:2/3", &records[4..8], total);
     let mixed = merge::merge_files(&[one, other]).unwrap_err();
     assert!(
         matches!(

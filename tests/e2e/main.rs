@@ -18,4 +18,5 @@ mod plugins;
 mod reports;
 mod security;
 mod selection;
+mod sharding;
 mod verdicts;

@@ -21,6 +21,7 @@ pub mod partition;
 pub mod redact;
 pub mod sanitize;
 pub(crate) mod stdio;
+pub mod timings;
 
 /// What each reporter is given about a finished test.
 pub use crate::record::{Failure, FailureKind, Measurements, Status, TestOutcome, TestRecord};

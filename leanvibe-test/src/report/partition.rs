@@ -1,7 +1,17 @@
-//! `--partition`: which share of the tests one of N CI machines runs, as
-//! nextest defines it. The runner applies it; the reports record it and
-//! `leanvibe-report merge` puts the shards back together.
+//! `--partition`: which share of the tests one of N CI machines runs. The
+//! runner applies it; the reports record it and `leanvibe-report merge` puts
+//! the shards back together.
+//!
+//! | kind | a test goes to | nextest |
+//! |---|---|---|
+//! | `count:M/N` | shard `i % N + 1`, `i` its position among the selected tests in name order | the same (`count:` counts per test binary) |
+//! | `hash:M/N` | shard `xxh64(name, 0) % N + 1` | the same hash, so a test lands on the shard nextest gives it |
+//! | `duration:M/N` | the least-loaded shard, longest test first, by durations from earlier reports (`--timings`) | none |
+//!
+//! nextest's `slice:` counts across test binaries; one harness process sees
+//! one binary, so it is refused with a pointer to `count:`.
 
+use super::timings::Timings;
 use crate::errors::PartitionError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -29,60 +39,116 @@ pub struct Partition {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PartitionKind {
-    /// The i-th selected test (in name order) goes to shard `i % N + 1`:
-    /// even counts, but adding a test moves others between shards.
-    Slice,
-    /// A test goes to shard `hash(name) % N + 1`: a test stays on its shard
-    /// whatever else is added.
+    /// Round robin over the selected tests in name order: even counts, but
+    /// adding a test moves others between shards.
+    Count,
+    /// By a hash of the name: a test stays on its shard whatever else is
+    /// added.
     Hash,
+    /// By recorded durations: shards of even length.
+    Duration,
 }
 
 impl Partition {
-    /// Whether the test at `position` (0-based, in name order among the
-    /// selected tests) named `name` belongs to this shard.
+    /// Which of `names` (the selected tests, in name order) this shard runs.
+    /// Over the `total` shards, every name is run by exactly one, whatever
+    /// `timings` holds (only `duration:` reads it).
     ///
     /// ```
-    /// # use leanvibe_test::report::partition::Partition;
-    /// let first: Partition = "slice:1/2".parse().unwrap();
-    /// assert!(first.keeps(0, "a") && !first.keeps(1, "b") && first.keeps(2, "c"));
+    /// use leanvibe_test::report::{partition::Partition, timings::Timings};
+    /// let first: Partition = "count:1/2".parse().unwrap();
+    /// assert_eq!(first.assign(&["a", "b", "c"], &Timings::default()), [true, false, true]);
     /// ```
-    pub fn keeps(&self, position: usize, name: &str) -> bool {
+    pub fn assign(&self, names: &[&str], timings: &Timings) -> Vec<bool> {
         let total = u64::from(self.total);
         let shard = u64::from(self.index - 1);
         match self.kind {
-            PartitionKind::Slice => position as u64 % total == shard,
-            PartitionKind::Hash => fnv1a(name.as_bytes()) % total == shard,
+            PartitionKind::Count => (0..names.len())
+                .map(|position| position as u64 % total == shard)
+                .collect(),
+            PartitionKind::Hash => names
+                .iter()
+                .map(|name| xxhash_rust::xxh64::xxh64(name.as_bytes(), 0) % total == shard)
+                .collect(),
+            PartitionKind::Duration => balance(names, timings, self.total)
+                .into_iter()
+                .map(|owner| u64::from(owner) == shard)
+                .collect(),
         }
     }
 }
 
-/// FNV-1a: stable across builds, platforms and Rust versions, unlike std's
-/// `DefaultHasher`, so a test's shard never changes between CI runs.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+/// Deals `names` out to `shards` shards by duration: longest first, each to
+/// the shard with the least time so far (the lowest-numbered on a tie), as
+/// pytest-split's `least_duration` does. A test the timings do not know
+/// counts the median of those they do. Returns each name's shard, from 0.
+/// Deterministic: ties between equal durations go by name.
+pub fn balance(names: &[&str], timings: &Timings, shards: u32) -> Vec<u32> {
+    let known: Vec<f64> = names.iter().filter_map(|n| timings.seconds(n)).collect();
+    let fallback = median(known).unwrap_or(1.0);
+    let mut order: Vec<(usize, f64)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| (i, timings.seconds(name).unwrap_or(fallback)))
+        .collect();
+    order.sort_by(|(a, da), (b, db)| db.total_cmp(da).then_with(|| names[*a].cmp(names[*b])));
+    let mut load = vec![0.0f64; shards as usize];
+    let mut owner = vec![0u32; names.len()];
+    for (i, seconds) in order {
+        let (least, _) = load
+            .iter()
+            .enumerate()
+            .min_by(|(a, la), (b, lb)| la.total_cmp(lb).then(a.cmp(b)))
+            .expect("at least one shard");
+        load[least] += seconds;
+        owner[i] = least as u32;
+    }
+    owner
+}
+
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    Some(if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
     })
 }
 
 impl std::str::FromStr for Partition {
     type Err = PartitionError;
 
-    /// Parses `slice:M/N` or `hash:M/N` with `1 <= M <= N`.
+    /// Parses `count:M/N`, `hash:M/N` or `duration:M/N` with `1 <= M <= N`.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let err = || PartitionError {
+        let err = |problem: &str| PartitionError {
             text: text.to_owned(),
+            problem: problem.to_owned(),
         };
-        let (kind, shard) = text.split_once(':').ok_or_else(err)?;
+        let (kind, shard) = text
+            .split_once(':')
+            .ok_or_else(|| err("expected KIND:M/N"))?;
         let kind = match kind {
-            "slice" => PartitionKind::Slice,
+            "count" => PartitionKind::Count,
             "hash" => PartitionKind::Hash,
-            _ => return Err(err()),
+            "duration" => PartitionKind::Duration,
+            "slice" => {
+                return Err(err(
+                    "nextest's slice: counts across test binaries, and this harness sees one; use count:M/N",
+                ));
+            }
+            _ => return Err(err("the kind is count, hash or duration")),
         };
-        let (index, total) = shard.split_once('/').ok_or_else(err)?;
-        let index: u32 = index.parse().map_err(|_| err())?;
-        let total: u32 = total.parse().map_err(|_| err())?;
+        let (index, total) = shard
+            .split_once('/')
+            .ok_or_else(|| err("expected KIND:M/N"))?;
+        let index: u32 = index.parse().map_err(|_| err("M is not a number"))?;
+        let total: u32 = total.parse().map_err(|_| err("N is not a number"))?;
         if index == 0 || index > total {
-            return Err(err());
+            return Err(err("expected 1 <= M <= N"));
         }
         Ok(Partition { kind, index, total })
     }
@@ -97,8 +163,9 @@ impl fmt::Display for Partition {
 impl fmt::Display for PartitionKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            PartitionKind::Slice => "slice",
+            PartitionKind::Count => "count",
             PartitionKind::Hash => "hash",
+            PartitionKind::Duration => "duration",
         })
     }
 }
@@ -118,13 +185,47 @@ mod tests {
             "hash:4/3",
             ":1/2",
             "hash:a/3",
-            "count:1/2",
+            "slice:1/2",
             "hash: 1/3",
-            "slice:1/0",
+            "count:1/0",
         ] {
             let err = bad.parse::<Partition>().unwrap_err();
             assert!(err.to_string().contains(&format!("`{bad}`")), "{err}");
         }
+        let slice = "slice:1/2".parse::<Partition>().unwrap_err();
+        assert!(slice.to_string().contains("use count:M/N"), "{slice}");
+    }
+
+    /// nextest 0.9's hash: `xxh64(name, 0) % N`. The names and shards are
+    /// what `cargo nextest list --partition hash:M/3` gives for them.
+    #[test]
+    fn hash_is_nextests() {
+        let xxh = |name: &str| xxhash_rust::xxh64::xxh64(name.as_bytes(), 0);
+        // The reference vectors of xxh64 with seed 0.
+        assert_eq!(xxh(""), 0xef46_db37_51d8_e999);
+        assert_eq!(xxh("a"), 0xd24e_c4f1_a98c_6e5b);
+        let names = ["a", "b", "tests::parses"];
+        for (name, owner) in
+            names
+                .iter()
+                .zip([xxh("a") % 3, xxh("b") % 3, xxh("tests::parses") % 3])
+        {
+            let shard: Partition = format!("hash:{}/3", owner + 1).parse().unwrap();
+            assert_eq!(shard.assign(&[name], &Timings::default()), [true], "{name}");
+        }
+    }
+
+    #[test]
+    fn duration_shards_balance_longest_first() {
+        let timings = Timings::from_pairs([("a", 10.0), ("b", 6.0), ("c", 5.0), ("d", 4.0)]);
+        // a, then b on the other shard, c with b (11), d with a (14).
+        assert_eq!(balance(&["a", "b", "c", "d"], &timings, 2), [0, 1, 1, 0]);
+        // An unknown test counts the median of the known ones, 5.5: after a
+        // and b it goes with b (11.5), then c with a (15), d with b (15.5).
+        assert_eq!(
+            balance(&["a", "b", "c", "d", "new"], &timings, 2),
+            [0, 1, 0, 1, 1]
+        );
     }
 
     proptest! {
@@ -132,19 +233,47 @@ mod tests {
         fn text_round_trips_and_shards_cover_every_test_once(
             total in 1u32..8,
             names in proptest::collection::btree_set("[a-z:_]{1,12}", 0..40),
+            recorded in proptest::collection::vec(("[a-z:_]{1,12}", 0.0f64..30.0), 0..40),
         ) {
-            for kind in ["slice", "hash"] {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            // Timings that mention some of the tests, and some that are gone.
+            let timings = Timings::from_pairs(recorded.iter().map(|(n, s)| (n.as_str(), *s)));
+            for kind in ["count", "hash", "duration"] {
                 let mut owners = vec![0; names.len()];
                 for index in 1..=total {
                     let text = format!("{kind}:{index}/{total}");
                     let partition: Partition = text.parse().unwrap();
                     prop_assert_eq!(partition.to_string(), text);
-                    for (position, name) in names.iter().enumerate() {
-                        owners[position] += usize::from(partition.keeps(position, name));
+                    for (owned, kept) in owners.iter_mut().zip(partition.assign(&names, &timings)) {
+                        *owned += usize::from(kept);
                     }
                 }
-                prop_assert!(owners.iter().all(|&n| n == 1), "{:?}", owners);
+                prop_assert!(owners.iter().all(|&n| n == 1), "{} {:?}", kind, owners);
             }
+        }
+
+        /// No shard is longer than the average plus the longest test: each
+        /// test went to the least-loaded shard, which held at most the
+        /// average (the bound of any greedy list schedule; choosing the
+        /// most-loaded shard instead fails it).
+        #[test]
+        fn no_duration_shard_exceeds_the_average_by_more_than_one_test(
+            shards in 1u32..6,
+            seconds in proptest::collection::vec(0.001f64..30.0, 1..60),
+        ) {
+            let names: Vec<String> = (0..seconds.len()).map(|i| format!("t{i:02}")).collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let timings = Timings::from_pairs(names.iter().copied().zip(seconds.iter().copied()));
+            let owners = balance(&names, &timings, shards);
+            let mut load = vec![0.0; shards as usize];
+            for (owner, s) in owners.iter().zip(&seconds) {
+                load[*owner as usize] += s;
+            }
+            let longest_shard = load.iter().copied().fold(0.0, f64::max);
+            let sum: f64 = seconds.iter().sum();
+            let longest_test = seconds.iter().copied().fold(0.0, f64::max);
+            let bound = sum / f64::from(shards) + longest_test;
+            prop_assert!(longest_shard <= bound + 1e-9, "{:?} vs {}", load, bound);
         }
     }
 }

@@ -1,0 +1,125 @@
+//! The shard a CI system asks this process to run, from its environment:
+//! Bazel's test sharding protocol, GitLab's `parallel:` and Buildkite's
+//! parallelism (for `--partition auto`). See the README's sharding section.
+
+use crate::report::partition::{Partition, PartitionKind};
+use std::path::PathBuf;
+
+/// What Bazel's test protocol asks of a test binary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BazelShard {
+    /// `TEST_SHARD_INDEX` (0-based) of `TEST_TOTAL_SHARDS`, as `count:M/N`.
+    pub partition: Partition,
+    /// `TEST_SHARD_STATUS_FILE`: touched to tell Bazel the runner shards.
+    pub status_file: Option<PathBuf>,
+}
+
+/// Bazel's shard, when `TEST_TOTAL_SHARDS` and `TEST_SHARD_INDEX` are set.
+pub(crate) fn bazel(env: &dyn Fn(&str) -> Option<String>) -> Result<Option<BazelShard>, String> {
+    let (Some(total), Some(index)) = (env("TEST_TOTAL_SHARDS"), env("TEST_SHARD_INDEX")) else {
+        return Ok(None);
+    };
+    let partition = zero_based("TEST_SHARD_INDEX", &index, "TEST_TOTAL_SHARDS", &total)?;
+    Ok(Some(BazelShard {
+        partition,
+        status_file: env("TEST_SHARD_STATUS_FILE")
+            .filter(|f| !f.is_empty())
+            .map(PathBuf::from),
+    }))
+}
+
+/// The shard of a CI matrix job, for `--partition auto`: GitLab's
+/// `CI_NODE_INDEX`/`CI_NODE_TOTAL` (1-based), then Buildkite's
+/// `BUILDKITE_PARALLEL_JOB`/`BUILDKITE_PARALLEL_JOB_COUNT` (0-based), dealt
+/// out as `count:M/N`.
+pub(crate) fn matrix(env: &dyn Fn(&str) -> Option<String>) -> Result<Partition, String> {
+    if let (Some(index), Some(total)) = (env("CI_NODE_INDEX"), env("CI_NODE_TOTAL")) {
+        let partition = format!("count:{index}/{total}")
+            .parse::<Partition>()
+            .map_err(|e| {
+                format!(
+                    "CI_NODE_INDEX={index}, CI_NODE_TOTAL={total}: {}",
+                    e.problem
+                )
+            })?;
+        return Ok(partition);
+    }
+    if let (Some(index), Some(total)) = (
+        env("BUILDKITE_PARALLEL_JOB"),
+        env("BUILDKITE_PARALLEL_JOB_COUNT"),
+    ) {
+        return zero_based(
+            "BUILDKITE_PARALLEL_JOB",
+            &index,
+            "BUILDKITE_PARALLEL_JOB_COUNT",
+            &total,
+        );
+    }
+    Err("--partition auto: no CI shard in the environment (GitLab's CI_NODE_INDEX and CI_NODE_TOTAL, or Buildkite's BUILDKITE_PARALLEL_JOB and BUILDKITE_PARALLEL_JOB_COUNT); on GitHub Actions pass --partition count:${{ matrix.shard }}/N".into())
+}
+
+/// `count:(index + 1)/total` from a 0-based index.
+fn zero_based(
+    index_name: &str,
+    index: &str,
+    total_name: &str,
+    total: &str,
+) -> Result<Partition, String> {
+    let bad = || format!("{index_name}={index}, {total_name}={total}: expected 0 <= index < total");
+    let index: u32 = index.trim().parse().map_err(|_| bad())?;
+    let total: u32 = total.trim().parse().map_err(|_| bad())?;
+    if index >= total {
+        return Err(bad());
+    }
+    Ok(Partition {
+        kind: PartitionKind::Count,
+        index: index + 1,
+        total,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn bazel_index_is_zero_based_and_the_status_file_is_kept() {
+        let vars = [
+            ("TEST_TOTAL_SHARDS", "4"),
+            ("TEST_SHARD_INDEX", "0"),
+            ("TEST_SHARD_STATUS_FILE", "/tmp/status"),
+        ];
+        let shard = bazel(&env(&vars)).unwrap().unwrap();
+        assert_eq!(shard.partition.to_string(), "count:1/4");
+        assert_eq!(shard.status_file, Some(PathBuf::from("/tmp/status")));
+        assert_eq!(bazel(&env(&[("TEST_TOTAL_SHARDS", "4")])).unwrap(), None);
+        let err = bazel(&env(&[
+            ("TEST_TOTAL_SHARDS", "4"),
+            ("TEST_SHARD_INDEX", "4"),
+        ]))
+        .unwrap_err();
+        assert!(err.contains("TEST_SHARD_INDEX=4"), "{err}");
+    }
+
+    #[test]
+    fn gitlab_is_one_based_and_buildkite_zero_based() {
+        let gitlab = [("CI_NODE_INDEX", "2"), ("CI_NODE_TOTAL", "3")];
+        assert_eq!(matrix(&env(&gitlab)).unwrap().to_string(), "count:2/3");
+        let buildkite = [
+            ("BUILDKITE_PARALLEL_JOB", "2"),
+            ("BUILDKITE_PARALLEL_JOB_COUNT", "3"),
+        ];
+        assert_eq!(matrix(&env(&buildkite)).unwrap().to_string(), "count:3/3");
+        let bad = [("CI_NODE_INDEX", "0"), ("CI_NODE_TOTAL", "3")];
+        assert!(matrix(&env(&bad)).unwrap_err().contains("CI_NODE_INDEX=0"));
+        assert!(matrix(&env(&[])).unwrap_err().contains("no CI shard"));
+    }
+}

@@ -1,0 +1,313 @@
+//! Sharding as CI systems ask for it: Bazel's test protocol, GitLab's and
+//! Buildkite's matrix variables (`--partition auto`), and shards balanced by
+//! the durations of an earlier run (`--partition duration:M/N --timings`).
+//! The `model` fixture's 40 tests pass when `LEANVIBE_MODEL_SUITE` is unset.
+
+use leanvibe_test_e2e::{Run, fixture_bin, run};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+const ALL: usize = 40;
+
+fn names() -> Vec<String> {
+    (0..ALL).map(|i| format!("t{i:02}")).collect()
+}
+
+/// The tests a `--list --format terse` run lists.
+fn listed(run: &Run) -> Vec<String> {
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    run.stdout
+        .lines()
+        .filter_map(|l| l.strip_suffix(": test"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Asserts that `shards` together hold every test exactly once.
+fn covers_each_test_once(shards: &[Vec<String>]) {
+    let mut owners: BTreeMap<&str, usize> = BTreeMap::new();
+    for shard in shards {
+        for name in shard {
+            *owners.entry(name.as_str()).or_default() += 1;
+        }
+    }
+    let twice: Vec<_> = owners.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "in two shards: {twice:?}");
+    let all = names();
+    let missing: Vec<_> = all
+        .iter()
+        .filter(|n| !owners.contains_key(n.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "in no shard: {missing:?}");
+}
+
+fn junit_names(path: &Path) -> Vec<String> {
+    let xml = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    xml.match_indices("<testcase name=\"")
+        .map(|(at, open)| {
+            let rest = &xml[at + open.len()..];
+            rest[..rest.find('"').unwrap()].to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn bazel_shards_cover_the_suite_touch_the_status_file_and_write_where_bazel_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = fixture_bin("model");
+    // t05 fails: the shard that runs it must say so by its exit code.
+    let suite = "pass,pass,pass,pass,pass,assert";
+    let mut shards = Vec::new();
+    for index in 0..4u64 {
+        let status = dir.path().join(format!("status-{index}"));
+        let junit = dir.path().join(format!("junit-{index}.xml"));
+        let outputs = dir.path().join(format!("outputs-{index}"));
+        std::fs::create_dir_all(&outputs).unwrap();
+        let index_text = index.to_string();
+        let ran = run(
+            &bin,
+            &[],
+            &[
+                ("LEANVIBE_MODEL_SUITE", suite),
+                ("TEST_TOTAL_SHARDS", "4"),
+                ("TEST_SHARD_INDEX", &index_text),
+                ("TEST_SHARD_STATUS_FILE", status.to_str().unwrap()),
+                ("XML_OUTPUT_FILE", junit.to_str().unwrap()),
+                ("TEST_UNDECLARED_OUTPUTS_DIR", outputs.to_str().unwrap()),
+            ],
+        );
+        assert!(
+            status.exists(),
+            "shard {index} did not touch TEST_SHARD_STATUS_FILE"
+        );
+        let ran_names: Vec<String> = ran.test_lines().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            junit_names(&junit).len(),
+            ran_names.len(),
+            "shard {index}: JUnit at XML_OUTPUT_FILE"
+        );
+        let ctrf: Value = serde_json::from_str(
+            &std::fs::read_to_string(outputs.join("model.ctrf.json"))
+                .expect("CTRF in TEST_UNDECLARED_OUTPUTS_DIR"),
+        )
+        .unwrap();
+        let partition = &ctrf["extra"]["leanvibe"]["partition"];
+        assert_eq!(
+            (
+                partition["kind"].as_str(),
+                partition["index"].as_u64(),
+                partition["total"].as_u64()
+            ),
+            (Some("count"), Some(index + 1), Some(4)),
+            "{partition}"
+        );
+        assert!(outputs.join("model.events.jsonl").exists());
+        assert!(
+            !outputs.join("model.junit.xml").exists(),
+            "JUnit went to XML_OUTPUT_FILE only"
+        );
+        let expected = if ran_names.iter().any(|n| n == "t05") {
+            101
+        } else {
+            0
+        };
+        assert_eq!(ran.code, Some(expected), "shard {index}:\n{}", ran.stdout);
+        shards.push(ran_names);
+    }
+    covers_each_test_once(&shards);
+    // As Bazel's shards by index: count:M/4 over the name order.
+    assert_eq!(shards[1][..3], ["t01", "t05", "t09"]);
+}
+
+#[test]
+fn an_explicit_partition_wins_over_bazel_and_is_not_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = dir.path().join("status");
+    let ran = run(
+        &fixture_bin("model"),
+        &["--list", "--format", "terse", "--partition", "count:1/2"],
+        &[
+            ("TEST_TOTAL_SHARDS", "4"),
+            ("TEST_SHARD_INDEX", "1"),
+            ("TEST_SHARD_STATUS_FILE", status.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(listed(&ran).len(), ALL / 2);
+    assert!(
+        !status.exists(),
+        "the status file says Bazel's shard was run"
+    );
+}
+
+#[test]
+fn partition_auto_reads_gitlab_and_buildkite_shards() {
+    let bin = fixture_bin("model");
+    let list = |env: &[(&str, &str)], partition: &str| {
+        listed(&run(
+            &bin,
+            &["--list", "--format", "terse", "--partition", partition],
+            env,
+        ))
+    };
+    let mut gitlab = Vec::new();
+    for node in 1..=3 {
+        let index = node.to_string();
+        let shard = list(&[("CI_NODE_INDEX", &index), ("CI_NODE_TOTAL", "3")], "auto");
+        assert_eq!(
+            shard,
+            list(&[], &format!("count:{node}/3")),
+            "GitLab node {node} (1-based)"
+        );
+        let job = (node - 1).to_string();
+        let buildkite = list(
+            &[
+                ("BUILDKITE_PARALLEL_JOB", &job),
+                ("BUILDKITE_PARALLEL_JOB_COUNT", "3"),
+            ],
+            "auto",
+        );
+        assert_eq!(buildkite, shard, "Buildkite job {job} (0-based)");
+        gitlab.push(shard);
+    }
+    covers_each_test_once(&gitlab);
+    let none = run(&bin, &["--partition", "auto"], &[]);
+    assert_eq!(none.code, Some(101));
+    assert!(none.stderr.contains("no CI shard"), "{}", none.stderr);
+}
+
+/// An earlier run's report, with durations for t00..t29 only (t30..t39 are
+/// new tests) and for two tests that no longer exist.
+fn write_timings(dir: &Path) -> std::path::PathBuf {
+    let mut tests: Vec<Value> = (0..30)
+        .map(|i| {
+            // Two long tests, the rest short.
+            let ms = match i {
+                0 => 30_000,
+                1 => 20_000,
+                _ => 100,
+            };
+            serde_json::json!({"name": format!("t{i:02}"), "status": "passed", "duration": ms})
+        })
+        .collect();
+    for gone in ["old::removed", "t99"] {
+        tests.push(serde_json::json!({"name": gone, "status": "passed", "duration": 60_000}));
+    }
+    let path = dir.join("earlier.ctrf.json");
+    let report =
+        serde_json::json!({"results": {"tool": {"name": "x"}, "summary": {}, "tests": tests}});
+    std::fs::write(&path, report.to_string()).unwrap();
+    path
+}
+
+#[test]
+fn duration_shards_cover_the_suite_whatever_the_timings_file_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let timings = write_timings(dir.path());
+    let timings = timings.to_str().unwrap();
+    let bin = fixture_bin("model");
+    let shard = |index: u32| {
+        let partition = format!("duration:{index}/4");
+        listed(&run(
+            &bin,
+            &[
+                "--list",
+                "--format",
+                "terse",
+                "--partition",
+                &partition,
+                "--timings",
+                timings,
+            ],
+            &[],
+        ))
+    };
+    let shards: Vec<Vec<String>> = (1..=4).map(shard).collect();
+    covers_each_test_once(&shards);
+    // The two long tests get a shard each, and those shards nothing else
+    // long: 30 s and 20 s alone, the 38 short ones (new ones at the median,
+    // 0.1 s) spread over the other two.
+    let owner = |name: &str| {
+        shards
+            .iter()
+            .position(|s| s.iter().any(|n| n == name))
+            .unwrap()
+    };
+    assert_ne!(owner("t00"), owner("t01"));
+    assert_eq!(shards[owner("t00")], ["t00"]);
+    assert_eq!(shards[owner("t01")], ["t01"]);
+    assert_eq!(shards.iter().map(Vec::len).sum::<usize>(), ALL);
+    // The same inputs, the same shards.
+    assert_eq!(shard(3), shards[2]);
+    // A folder of JUnit reports works as well as a CTRF file.
+    let junit_dir = dir.path().join("junit");
+    std::fs::create_dir_all(&junit_dir).unwrap();
+    // Ten tests known, so the median (for the thirty unknown) is short.
+    let cases: String = (0..10)
+        .map(|i| {
+            let seconds = [30.0, 20.0].get(i).copied().unwrap_or(0.1);
+            format!(r#"<testcase name="t{i:02}" time="{seconds}"/>"#)
+        })
+        .collect();
+    std::fs::write(
+        junit_dir.join("model.junit.xml"),
+        format!(r#"<testsuites><testsuite name="model">{cases}</testsuite></testsuites>"#),
+    )
+    .unwrap();
+    let from_junit: Vec<Vec<String>> = (1..=4)
+        .map(|index| {
+            listed(&run(
+                &bin,
+                &[
+                    "--list",
+                    "--format",
+                    "terse",
+                    "--partition",
+                    &format!("duration:{index}/4"),
+                    "--timings",
+                    junit_dir.to_str().unwrap(),
+                ],
+                &[],
+            ))
+        })
+        .collect();
+    covers_each_test_once(&from_junit);
+    let owner = |name: &str| {
+        from_junit
+            .iter()
+            .position(|s| s.iter().any(|n| n == name))
+            .unwrap()
+    };
+    assert_eq!(from_junit[owner("t00")], ["t00"]);
+}
+
+#[test]
+fn sharding_mistakes_are_one_line_errors() {
+    let bin = fixture_bin("model");
+    for (args, named) in [
+        (&["--partition", "duration:1/2"][..], "needs --timings"),
+        (&["--timings", "x.json"][..], "--timings is read only"),
+        (
+            &["--partition", "hash:1/2", "--timings", "x.json"][..],
+            "not with --partition hash:1/2",
+        ),
+        (&["--partition", "slice:1/2"][..], "use count:M/N"),
+        (
+            &[
+                "--partition",
+                "duration:1/2",
+                "--timings",
+                "/nonexistent/t.json",
+            ][..],
+            "--timings /nonexistent/t.json",
+        ),
+    ] {
+        let ran = run(&bin, args, &[]);
+        assert_eq!(ran.code, Some(101), "{args:?}");
+        let stderr = ran.stderr.trim_end();
+        assert!(
+            !stderr.contains('\n') && stderr.contains(named),
+            "{args:?}: {stderr}"
+        );
+    }
+}
