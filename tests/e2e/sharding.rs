@@ -204,41 +204,16 @@ fn write_timings(dir: &Path) -> std::path::PathBuf {
 fn duration_shards_cover_the_suite_whatever_the_timings_file_says() {
     let dir = tempfile::tempdir().unwrap();
     let timings = write_timings(dir.path());
-    let timings = timings.to_str().unwrap();
-    let bin = fixture_bin("model");
-    let shard = |index: u32| {
-        let partition = format!("duration:{index}/4");
-        listed(&run(
-            &bin,
-            &[
-                "--list",
-                "--format",
-                "terse",
-                "--partition",
-                &partition,
-                "--timings",
-                timings,
-            ],
-            &[],
-        ))
-    };
-    let shards: Vec<Vec<String>> = (1..=4).map(shard).collect();
+    let shards = duration_shards(&timings);
     covers_each_test_once(&shards);
     // The two long tests get a shard each, and those shards nothing else
     // long: 30 s and 20 s alone, the 38 short ones (new ones at the median,
     // 0.1 s) spread over the other two.
-    let owner = |name: &str| {
-        shards
-            .iter()
-            .position(|s| s.iter().any(|n| n == name))
-            .unwrap()
-    };
-    assert_ne!(owner("t00"), owner("t01"));
-    assert_eq!(shards[owner("t00")], ["t00"]);
-    assert_eq!(shards[owner("t01")], ["t01"]);
-    assert_eq!(shards.iter().map(Vec::len).sum::<usize>(), ALL);
+    assert_ne!(owner(&shards, "t00"), owner(&shards, "t01"));
+    assert_eq!(shards[owner(&shards, "t00")], ["t00"]);
+    assert_eq!(shards[owner(&shards, "t01")], ["t01"]);
     // The same inputs, the same shards.
-    assert_eq!(shard(3), shards[2]);
+    assert_eq!(duration_shards(&timings), shards);
     // A folder of JUnit reports works as well as a CTRF file.
     let junit_dir = dir.path().join("junit");
     std::fs::create_dir_all(&junit_dir).unwrap();
@@ -254,31 +229,38 @@ fn duration_shards_cover_the_suite_whatever_the_timings_file_says() {
         format!(r#"<testsuites><testsuite name="model">{cases}</testsuite></testsuites>"#),
     )
     .unwrap();
-    let from_junit: Vec<Vec<String>> = (1..=4)
-        .map(|index| {
-            listed(&run(
-                &bin,
-                &[
-                    "--list",
-                    "--format",
-                    "terse",
-                    "--partition",
-                    &format!("duration:{index}/4"),
-                    "--timings",
-                    junit_dir.to_str().unwrap(),
-                ],
-                &[],
-            ))
-        })
-        .collect();
+    let from_junit = duration_shards(&junit_dir);
     covers_each_test_once(&from_junit);
-    let owner = |name: &str| {
-        from_junit
-            .iter()
-            .position(|s| s.iter().any(|n| n == name))
-            .unwrap()
-    };
-    assert_eq!(from_junit[owner("t00")], ["t00"]);
+    assert_eq!(from_junit[owner(&from_junit, "t00")], ["t00"]);
+}
+
+/// What each of `duration:1/4` to `duration:4/4` lists, balanced by `timings`.
+fn duration_shards(timings: &Path) -> Vec<Vec<String>> {
+    let bin = fixture_bin("model");
+    (1..=4)
+        .map(|index| {
+            let partition = format!("duration:{index}/4");
+            let args = [
+                "--list",
+                "--format",
+                "terse",
+                "--partition",
+                &partition,
+                "--timings",
+            ];
+            let mut args = args.to_vec();
+            args.push(timings.to_str().unwrap());
+            listed(&run(&bin, &args, &[]))
+        })
+        .collect()
+}
+
+/// The shard holding `name`.
+fn owner(shards: &[Vec<String>], name: &str) -> usize {
+    shards
+        .iter()
+        .position(|s| s.iter().any(|n| n == name))
+        .unwrap_or_else(|| panic!("{name} is in no shard"))
 }
 
 #[test]
