@@ -290,8 +290,8 @@ impl Args {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let explicit = self.partition.is_some();
         if self.partition_auto {
-            self.partition = Some(crate::ci_shards::matrix(&env)?);
-        } else if !explicit && let Some(bazel) = crate::ci_shards::bazel(&env)? {
+            self.partition = Some(crate::ci_env::matrix(&env)?);
+        } else if !explicit && let Some(bazel) = crate::ci_env::bazel(&env)? {
             self.partition = Some(bazel.partition);
             self.shard_status_file = bazel.status_file;
         }

@@ -282,6 +282,17 @@ pub enum MergeError {
         /// Its report.
         second_path: PathBuf,
     },
+    /// Shards of different CI pipelines (a stale shard of an earlier run).
+    MixedPipelines {
+        /// First pipeline seen (`None`: run outside CI).
+        first: Option<String>,
+        /// Its report.
+        first_path: PathBuf,
+        /// The other pipeline.
+        second: Option<String>,
+        /// Its report.
+        second_path: PathBuf,
+    },
     /// Shards of different partitionings (`hash` vs `count`, or 3 vs 4 shards).
     MixedPartitions {
         /// First partition seen.
@@ -356,6 +367,25 @@ impl fmt::Display for MergeError {
                 second_path.display(),
                 first_path.display()
             ),
+            Self::MixedPipelines {
+                first,
+                first_path,
+                second,
+                second_path,
+            } => {
+                let name = |p: &Option<String>| {
+                    p.as_deref()
+                        .map_or("no CI pipeline".to_string(), |p| format!("pipeline {p}"))
+                };
+                write!(
+                    f,
+                    "{} is from {} but {} is from {}: shards of one CI run only",
+                    second_path.display(),
+                    name(second),
+                    first_path.display(),
+                    name(first)
+                )
+            }
             Self::MixedPartitions {
                 first,
                 first_path,

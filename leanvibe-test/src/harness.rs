@@ -119,6 +119,9 @@ fn run_args(args: &Args) -> i32 {
         } else {
             settings.workers
         },
+        pipeline: crate::ci_env::pipeline(&|name| {
+            std::env::var(name).ok().filter(|v| !v.is_empty())
+        }),
     };
     let report_options = ReportOptions {
         redact: !args.no_redact && settings.profile.redact.unwrap_or(true),

@@ -41,7 +41,7 @@
 #[cfg_attr(docsrs, doc(cfg(feature = "bench")))]
 pub mod bench;
 pub mod budget;
-mod ci_shards;
+mod ci_env;
 mod cli;
 pub mod config;
 #[cfg(feature = "deploy")]

@@ -126,6 +126,7 @@ fn run_info(partition: Option<&str>, selected: usize, filtered_out: usize) -> Ru
             ..Default::default()
         },
         workers: 2,
+        pipeline: None,
     }
 }
 

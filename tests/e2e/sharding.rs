@@ -293,3 +293,61 @@ fn sharding_mistakes_are_one_line_errors() {
         );
     }
 }
+
+/// Shards of one CI pipeline merge; a shard left over from another pipeline
+/// (yesterday's shard 2 beside today's shard 1) is refused, naming both.
+#[test]
+fn merge_takes_shards_of_one_pipeline_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = fixture_bin("model");
+    let shard = |name: &str, index: u32, pipeline: &str| {
+        let out = dir.path().join(name);
+        let partition = format!("count:{index}/2");
+        let ran = run(
+            &bin,
+            &[
+                "--partition",
+                &partition,
+                "--report-dir",
+                out.to_str().unwrap(),
+            ],
+            &[("LEANVIBE_PIPELINE", pipeline)],
+        );
+        assert_eq!(ran.code, Some(0), "{}{}", ran.stdout, ran.stderr);
+        out
+    };
+    let merge = |inputs: &[&Path]| {
+        let out = dir.path().join("merged");
+        let mut command = std::process::Command::new(fixture_bin("leanvibe-report"));
+        command.arg("merge").args(inputs).arg("-o").arg(&out);
+        (command.output().unwrap(), out)
+    };
+    let today_1 = shard("today-1", 1, "ci:today");
+    let today_2 = shard("today-2", 2, "ci:today");
+    let yesterday_2 = shard("yesterday-2", 2, "ci:yesterday");
+
+    let (mixed, _) = merge(&[&today_1, &yesterday_2]);
+    assert!(!mixed.status.success());
+    let stderr = String::from_utf8_lossy(&mixed.stderr);
+    assert!(
+        stderr.contains("pipeline ci:yesterday") && stderr.contains("pipeline ci:today"),
+        "{stderr}"
+    );
+
+    let (merged, out) = merge(&[&today_1, &today_2]);
+    assert!(
+        merged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+    let ctrf: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("model.ctrf.json")).unwrap())
+            .unwrap();
+    assert_eq!(ctrf["extra"]["leanvibe"]["pipeline"], "ci:today");
+    assert_eq!(ctrf["results"]["tests"].as_array().unwrap().len(), ALL);
+    let junit = std::fs::read_to_string(out.join("model.junit.xml")).unwrap();
+    assert!(
+        junit.contains(r#"<property name="leanvibe.pipeline" value="ci:today"/>"#),
+        "{junit}"
+    );
+}

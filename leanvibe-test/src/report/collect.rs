@@ -75,6 +75,7 @@ impl Collector {
         self.run.binary = self.options.clean_text(&info.binary_name);
         self.run.hostname = Some(self.options.clean_text(&hostname()));
         self.run.run_id = info.run_id.clone();
+        self.run.pipeline = info.pipeline.as_deref().map(|p| self.options.clean_text(p));
         self.run.filtered_out = info.filtered_out as u64;
         self.run.workers = info.workers as u64;
         let selection = &info.selection;

@@ -224,6 +224,9 @@ pub struct RunExtra {
     /// The shard this report covers; absent for a whole run or a merge.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition: Option<super::partition::Partition>,
+    /// The CI pipeline the run was part of ([`RunInfo::pipeline`](super::RunInfo::pipeline)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<String>,
     /// Tests removed by filters (and, in a shard, by the partition).
     pub filtered_out: u64,
     /// Worker processes (0 in-process).

@@ -264,6 +264,9 @@ fn suite_properties(run: &RunExtra, tests: &[&CtrfTest]) -> Vec<(String, String)
     if let Some(partition) = &run.partition {
         props.push(("leanvibe.partition".into(), partition.to_string()));
     }
+    if let Some(pipeline) = &run.pipeline {
+        props.push(("leanvibe.pipeline".into(), pipeline.clone()));
+    }
     if !run.merged_from.is_empty() {
         props.push(("leanvibe.merged_from".into(), run.merged_from.join(",")));
     }

@@ -5,7 +5,7 @@
 //! The merge refuses, with a one-line message naming the culprit, a report
 //! of a run that did not complete or that a later run of its binary has
 //! superseded ([`identity`](super::identity)), reports from different
-//! binaries, selections or partitionings, a shard given twice, a test that
+//! binaries, CI pipelines, selections or partitionings, a shard given twice, a test that
 //! appears in two shards, and a missing shard. The merged report gets a run
 //! id of its own. The JUnit file of the merge is
 //! rendered from the merged CTRF document ([`junit::write_file`](super::junit::write_file)).
@@ -122,6 +122,14 @@ pub fn merge(reports: Vec<(PathBuf, CtrfReport)>) -> Result<CtrfReport, MergeErr
                     second_path: path,
                 });
             }
+            if first.pipeline != run.pipeline {
+                return Err(MergeError::MixedPipelines {
+                    first: first.pipeline.clone(),
+                    first_path: first_path.clone(),
+                    second: run.pipeline,
+                    second_path: path,
+                });
+            }
             if first_partition.kind != partition.kind || first_partition.total != partition.total {
                 return Err(MergeError::MixedPartitions {
                     first: *first_partition,
@@ -195,6 +203,7 @@ pub fn merge(reports: Vec<(PathBuf, CtrfReport)>) -> Result<CtrfReport, MergeErr
         binary: first_run.binary.clone(),
         hostname: first_run.hostname.clone(),
         partition: None,
+        pipeline: first_run.pipeline.clone(),
         filtered_out: total_tests.saturating_sub(seen.len() as u64),
         workers: shards.iter().map(|s| s.1.workers).max().unwrap_or(0),
         merged_from: shards.iter().map(|s| s.2.to_string()).collect(),

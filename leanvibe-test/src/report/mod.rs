@@ -48,6 +48,9 @@ pub struct RunInfo {
     pub selection: Selection,
     /// Worker processes (0 when running in-process).
     pub workers: usize,
+    /// The CI pipeline this run is part of, shared by its shards (see the
+    /// README's sharding section); `None` outside CI.
+    pub pipeline: Option<String>,
 }
 
 /// A fresh run id: 32 hex digits, from the standard library's randomly

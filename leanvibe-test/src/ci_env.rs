@@ -1,6 +1,8 @@
-//! The shard a CI system asks this process to run, from its environment:
-//! Bazel's test sharding protocol, GitLab's `parallel:` and Buildkite's
-//! parallelism (for `--partition auto`). See the README's sharding section.
+//! What a CI system tells this process through its environment: the shard
+//! to run (Bazel's test sharding protocol, GitLab's `parallel:` and
+//! Buildkite's parallelism, for `--partition auto`) and the pipeline it is
+//! part of, which every shard of one CI run shares. See the README's
+//! sharding section.
 
 use crate::report::partition::{Partition, PartitionKind};
 use std::path::PathBuf;
@@ -58,6 +60,27 @@ pub(crate) fn matrix(env: &dyn Fn(&str) -> Option<String>) -> Result<Partition, 
     Err("--partition auto: no CI shard in the environment (GitLab's CI_NODE_INDEX and CI_NODE_TOTAL, or Buildkite's BUILDKITE_PARALLEL_JOB and BUILDKITE_PARALLEL_JOB_COUNT); on GitHub Actions pass --partition count:${{ matrix.shard }}/N".into())
 }
 
+/// The CI run this process belongs to, the same in every shard (and every
+/// retried job) of it: `LEANVIBE_PIPELINE` when set, else GitHub Actions'
+/// `GITHUB_RUN_ID`, GitLab's `CI_PIPELINE_ID`, Buildkite's
+/// `BUILDKITE_BUILD_ID`, CircleCI's `CIRCLE_WORKFLOW_ID` or Jenkins's
+/// `BUILD_TAG`, prefixed with the system's name. `leanvibe-report merge`
+/// refuses shards of different pipelines.
+pub(crate) fn pipeline(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    if let Some(id) = env("LEANVIBE_PIPELINE") {
+        return Some(id);
+    }
+    [
+        ("GITHUB_RUN_ID", "github"),
+        ("CI_PIPELINE_ID", "gitlab"),
+        ("BUILDKITE_BUILD_ID", "buildkite"),
+        ("CIRCLE_WORKFLOW_ID", "circleci"),
+        ("BUILD_TAG", "jenkins"),
+    ]
+    .into_iter()
+    .find_map(|(name, system)| env(name).map(|id| format!("{system}:{id}")))
+}
+
 /// `count:(index + 1)/total` from a 0-based index.
 fn zero_based(
     index_name: &str,
@@ -107,6 +130,27 @@ mod tests {
         ]))
         .unwrap_err();
         assert!(err.contains("TEST_SHARD_INDEX=4"), "{err}");
+    }
+
+    #[test]
+    fn the_pipeline_is_ours_first_then_the_ci_systems() {
+        assert_eq!(pipeline(&env(&[])), None);
+        assert_eq!(
+            pipeline(&env(&[
+                ("GITHUB_RUN_ID", "42"),
+                ("GITHUB_RUN_ATTEMPT", "2")
+            ]))
+            .as_deref(),
+            Some("github:42")
+        );
+        assert_eq!(
+            pipeline(&env(&[
+                ("CI_PIPELINE_ID", "7"),
+                ("LEANVIBE_PIPELINE", "nightly-3")
+            ]))
+            .as_deref(),
+            Some("nightly-3")
+        );
     }
 
     #[test]
