@@ -36,7 +36,7 @@ pub(crate) fn bazel(env: &dyn Fn(&str) -> Option<String>) -> Result<Option<Bazel
 /// out as `count:M/N`.
 pub(crate) fn matrix(env: &dyn Fn(&str) -> Option<String>) -> Result<Partition, String> {
     if let (Some(index), Some(total)) = (env("CI_NODE_INDEX"), env("CI_NODE_TOTAL")) {
-        let partition = format!("count:{index}/{total}")
+        let partition = format!("count:{}/{}", index.trim(), total.trim())
             .parse::<Partition>()
             .map_err(|e| {
                 format!(
@@ -67,8 +67,11 @@ pub(crate) fn matrix(env: &dyn Fn(&str) -> Option<String>) -> Result<Partition, 
 /// `BUILD_TAG`, prefixed with the system's name. `leanvibe-report merge`
 /// refuses shards of different pipelines.
 pub(crate) fn pipeline(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    // One line, as ids are: a value with a newline would split the
+    // one-line merge errors and the JUnit property.
+    let one_line = |id: String| id.split_whitespace().collect::<Vec<_>>().join(" ");
     if let Some(id) = env("LEANVIBE_PIPELINE") {
-        return Some(id);
+        return Some(one_line(id));
     }
     [
         ("GITHUB_RUN_ID", "github"),
@@ -78,7 +81,7 @@ pub(crate) fn pipeline(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
         ("BUILD_TAG", "jenkins"),
     ]
     .into_iter()
-    .find_map(|(name, system)| env(name).map(|id| format!("{system}:{id}")))
+    .find_map(|(name, system)| env(name).map(|id| format!("{system}:{}", one_line(id))))
 }
 
 /// `count:(index + 1)/total` from a 0-based index.
@@ -151,6 +154,14 @@ mod tests {
             .as_deref(),
             Some("nightly-3")
         );
+    }
+
+    #[test]
+    fn values_are_trimmed_and_a_pipeline_is_one_line() {
+        let gitlab = [("CI_NODE_INDEX", " 1"), ("CI_NODE_TOTAL", "2 ")];
+        assert_eq!(matrix(&env(&gitlab)).unwrap().to_string(), "count:1/2");
+        let two_lines = [("LEANVIBE_PIPELINE", "nightly\n  run 3 ")];
+        assert_eq!(pipeline(&env(&two_lines)).as_deref(), Some("nightly run 3"));
     }
 
     #[test]

@@ -46,8 +46,9 @@ pub(crate) struct Args {
     pub partition: Option<Partition>,
     /// `--partition auto`: the shard comes from the CI matrix's variables.
     partition_auto: bool,
-    /// Earlier reports to balance `--partition duration:M/N` with.
-    pub timings: Option<PathBuf>,
+    /// Earlier reports to balance `--partition duration:M/N` with
+    /// (repeatable).
+    pub timings: Vec<PathBuf>,
     /// Bazel's `TEST_SHARD_STATUS_FILE`, to touch when its shard is run.
     pub shard_status_file: Option<PathBuf>,
     /// Where to write the JUnit XML report (else Bazel's `XML_OUTPUT_FILE`).
@@ -123,6 +124,7 @@ Options:
                                   Buildkite's shard variables [env: TEST_SHARD_INDEX,
                                   TEST_TOTAL_SHARDS (Bazel)]
       --timings <FILE|DIR>        CTRF or JUnit reports of an earlier run, for duration:M/N
+                                  (repeatable; folders are searched)
       --junit <PATH>              Write the JUnit XML report here [env: XML_OUTPUT_FILE]
       --json <PATH>               Write the CTRF JSON report here
       --report-dir <DIR>          Directory for all report files [env: LEANVIBE_REPORT_DIR,
@@ -240,7 +242,7 @@ impl Args {
                         parsed.partition = Some(partition);
                     }
                 }
-                Arg::Long("timings") => parsed.timings = Some(path(&mut parser)?),
+                Arg::Long("timings") => parsed.timings.push(path(&mut parser)?),
                 Arg::Long("junit") => parsed.junit = Some(path(&mut parser)?),
                 Arg::Long("json") => parsed.json = Some(path(&mut parser)?),
                 Arg::Long("report-dir") => parsed.report_dir = Some(path(&mut parser)?),
@@ -288,6 +290,12 @@ impl Args {
                 .map(PathBuf::from);
         }
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        // Bazel's `--test_filter`, when the command line has none.
+        if self.filters.is_empty()
+            && let Some(filter) = env("TESTBRIDGE_TEST_ONLY")
+        {
+            self.filters.push(filter);
+        }
         let explicit = self.partition.is_some();
         if self.partition_auto {
             self.partition = Some(crate::ci_env::matrix(&env)?);
@@ -301,7 +309,7 @@ impl Args {
     /// `--timings` balances shards by duration: with `duration:M/N`, or with
     /// a shard the CI gave (`auto`, Bazel), which it turns into one.
     fn check_timings(&mut self, explicit: bool) -> Result<(), String> {
-        match (&mut self.partition, self.timings.is_some()) {
+        match (&mut self.partition, !self.timings.is_empty()) {
             (Some(p), false) if p.kind == PartitionKind::Duration => {
                 Err("--partition duration:M/N needs --timings <FILE|DIR>".to_string())
             }

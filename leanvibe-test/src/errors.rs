@@ -282,6 +282,15 @@ pub enum MergeError {
         /// Its report.
         second_path: PathBuf,
     },
+    /// The shards do not hold every test they were cut from.
+    TestsInNoShard {
+        /// Tests selected before partitioning.
+        expected: u64,
+        /// Tests the shards hold.
+        found: u64,
+        /// Which shard disagrees, or the likely cause.
+        detail: String,
+    },
     /// Shards of different CI pipelines (a stale shard of an earlier run).
     MixedPipelines {
         /// First pipeline seen (`None`: run outside CI).
@@ -366,6 +375,14 @@ impl fmt::Display for MergeError {
                 "{} is from binary `{second}` but {} is from `{first}`; merge one binary's shards at a time",
                 second_path.display(),
                 first_path.display()
+            ),
+            Self::TestsInNoShard {
+                expected,
+                found,
+                detail,
+            } => write!(
+                f,
+                "the shards hold {found} of the {expected} tests they were cut from: {detail}"
             ),
             Self::MixedPipelines {
                 first,
@@ -562,7 +579,7 @@ impl std::error::Error for PartitionError {}
 ///
 /// ```
 /// use leanvibe_test::report::timings::Timings;
-/// let err = Timings::load(std::path::Path::new("/nonexistent/t.xml")).unwrap_err();
+/// let err = Timings::load(&["/nonexistent/t.xml".into()], "suite").unwrap_err();
 /// assert!(err.to_string().starts_with("--timings /nonexistent/t.xml: "), "{err}");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -68,20 +68,22 @@ where
 
 fn run_args(args: &Args) -> i32 {
     let cases: Vec<_> = registry::all().collect();
-    let timings = match &args.timings {
-        Some(path) => match Timings::load(path) {
+    let timings = if args.timings.is_empty() {
+        Timings::default()
+    } else {
+        match Timings::load(&args.timings, &binary_name()) {
             Ok(timings) => timings,
             Err(e) => {
                 eprintln!("error: {e}");
                 return 101;
             }
-        },
-        None => Timings::default(),
+        }
     };
     let plan = plan::select(&cases, args, &timings);
     if let Some(status_file) = &args.shard_status_file {
         // Bazel's protocol: touching the file says this runner honours
-        // TEST_SHARD_INDEX; without it Bazel runs every shard in full.
+        // TEST_SHARD_INDEX (Bazel 7 and later, with
+        // --incompatible_check_sharding_support, fail a test that does not).
         if let Err(e) = touch(status_file) {
             eprintln!(
                 "error: TEST_SHARD_STATUS_FILE {}: {e}",
@@ -112,6 +114,7 @@ fn run_args(args: &Args) -> i32 {
         binary_name: binary_name(),
         selected: plan.tests.len(),
         filtered_out: plan.filtered_out,
+        partitioned_out: plan.partitioned_out,
         started_at: SystemTime::now(),
         selection: selection(args),
         workers: if settings.in_process {

@@ -27,6 +27,9 @@ pub struct Plan {
     pub tests: Vec<PlannedTest>,
     /// Tests removed by filters, `--skip`, `--ignored` or the partition.
     pub filtered_out: usize,
+    /// Of those, the tests the partition gave to other shards: the shards
+    /// of one run together hold `tests.len() + partitioned_out` tests.
+    pub partitioned_out: usize,
 }
 
 /// Selects from `cases` (in registry order) as libtest would with `args`.
@@ -64,17 +67,31 @@ pub fn select(cases: &[&'static TestCase], args: &Args, timings: &Timings) -> Pl
         // mode runs benchmarks only.
         tests.clear();
     }
+    let mut partitioned_out = 0;
     if let Some(partition) = &args.partition {
-        let names: Vec<&str> = tests.iter().map(|test| test.name.as_str()).collect();
-        let kept = partition.assign(&names, timings);
+        // As nextest does, tests marked `#[ignore]` are dealt out apart from
+        // the others, so each shard gets its share of the tests that run.
+        let mut kept = vec![false; tests.len()];
+        for marked_ignored in [false, true] {
+            let group: Vec<usize> = (0..tests.len())
+                .filter(|&i| (tests[i].case.attrs.ignore != Ignore::No) == marked_ignored)
+                .collect();
+            let names: Vec<&str> = group.iter().map(|&i| tests[i].name.as_str()).collect();
+            for (&i, keep) in group.iter().zip(partition.assign(&names, timings)) {
+                kept[i] = keep;
+            }
+        }
+        let before = tests.len();
         tests = tests
             .into_iter()
             .zip(kept)
             .filter_map(|(test, kept)| kept.then_some(test))
             .collect();
+        partitioned_out = before - tests.len();
     }
     Plan {
         filtered_out: cases.len() - tests.len(),
+        partitioned_out,
         tests,
     }
 }

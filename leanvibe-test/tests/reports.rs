@@ -127,6 +127,7 @@ fn run_info(partition: Option<&str>, selected: usize, filtered_out: usize) -> Ru
         },
         workers: 2,
         pipeline: None,
+        partitioned_out: 0,
     }
 }
 

@@ -120,6 +120,19 @@ fn bazel_shards_cover_the_suite_touch_the_status_file_and_write_where_bazel_read
     assert_eq!(shards[1][..3], ["t01", "t05", "t09"]);
 }
 
+/// Bazel's `--test_filter` arrives as `TESTBRIDGE_TEST_ONLY`.
+#[test]
+fn bazel_test_filter_selects_like_a_command_line_filter() {
+    let bin = fixture_bin("model");
+    let args = ["--list", "--format", "terse"];
+    let filtered = listed(&run(&bin, &args, &[("TESTBRIDGE_TEST_ONLY", "t1")]));
+    assert_eq!(
+        filtered,
+        listed(&run(&bin, &[&args[..], &["t1"]].concat(), &[]))
+    );
+    assert_eq!(filtered.len(), 10, "{filtered:?}");
+}
+
 #[test]
 fn an_explicit_partition_wins_over_bazel_and_is_not_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
@@ -349,5 +362,60 @@ fn merge_takes_shards_of_one_pipeline_only() {
     assert!(
         junit.contains(r#"<property name="leanvibe.pipeline" value="ci:today"/>"#),
         "{junit}"
+    );
+}
+
+/// Shards balanced by different timings (a newer "latest timings" artifact
+/// appeared between two shards' starts) can leave a test in no shard. Here
+/// a real shard's CTRF report loses one test, as such a shard would not have
+/// run it: the merge says so rather than reporting a whole run.
+#[test]
+fn merge_refuses_shards_that_lost_a_test() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = fixture_bin("model");
+    let shard = |index: u32| {
+        let out = dir.path().join(format!("shard-{index}"));
+        let partition = format!("count:{index}/2");
+        let ran = run(
+            &bin,
+            &[
+                "--partition",
+                &partition,
+                "--report-dir",
+                out.to_str().unwrap(),
+            ],
+            &[("LEANVIBE_PIPELINE", "ci:1")],
+        );
+        assert_eq!(ran.code, Some(0), "{}{}", ran.stdout, ran.stderr);
+        out
+    };
+    let (one, two) = (shard(1), shard(2));
+    let ctrf_path = two.join("model.ctrf.json");
+    let mut ctrf: Value =
+        serde_json::from_str(&std::fs::read_to_string(&ctrf_path).unwrap()).unwrap();
+    let tests = ctrf["results"]["tests"].as_array_mut().unwrap();
+    let lost = tests.remove(3);
+    // The shard still saw all 40 before partitioning: it gave one more away.
+    let ours = &mut ctrf["extra"]["leanvibe"];
+    ours["partitionedOut"] = (ours["partitionedOut"].as_u64().unwrap() + 1).into();
+    ours["filteredOut"] = (ours["filteredOut"].as_u64().unwrap() + 1).into();
+    std::fs::write(&ctrf_path, ctrf.to_string()).unwrap();
+    let merged = std::process::Command::new(fixture_bin("leanvibe-report"))
+        .arg("merge")
+        .args([&one, &two])
+        .arg("-o")
+        .arg(dir.path().join("merged"))
+        .output()
+        .unwrap();
+    assert!(
+        !merged.status.success(),
+        "a merge without {} passed",
+        lost["name"]
+    );
+    let stderr = String::from_utf8_lossy(&merged.stderr);
+    assert!(
+        stderr.contains("the shards hold 39 of the 40 tests they were cut from")
+            && stderr.trim_end().lines().count() == 1,
+        "{stderr}"
     );
 }

@@ -221,3 +221,58 @@ fn check_under_nextest(suite: &Suite, report_bin: &std::path::Path) -> Result<()
     }
     Ok(())
 }
+
+/// `--partition count:M/N` and `hash:M/N` run the tests nextest's do: the
+/// same hash, and `#[ignore]` tests counted apart from the others, in each
+/// of nextest's `--run-ignored` modes (ours: default, `--include-ignored`,
+/// `--ignored`).
+#[plugin_test(timeout_ms = 300_000)]
+fn count_and_hash_shards_run_what_nextests_run() {
+    require_nextest();
+    let select = fixture_bin("select");
+    for (ours, theirs) in [
+        (None, "default"),
+        (Some("--include-ignored"), "all"),
+        (Some("--ignored"), "only"),
+    ] {
+        for kind in ["count", "hash"] {
+            for total in [2, 3] {
+                for index in 1..=total {
+                    let partition = format!("{kind}:{index}/{total}");
+                    let listed = Command::new(cargo())
+                        .current_dir(workspace_root())
+                        .args(["nextest", "list", "--workspace", "--test", "select"])
+                        .args(["--message-format", "oneline", "--color", "never"])
+                        .args(["--run-ignored", theirs, "--partition", &partition])
+                        .env_remove("NEXTEST")
+                        .output()
+                        .expect("cargo nextest list runs");
+                    assert!(
+                        listed.status.success(),
+                        "{}",
+                        String::from_utf8_lossy(&listed.stderr)
+                    );
+                    let nextest: Vec<String> = String::from_utf8_lossy(&listed.stdout)
+                        .lines()
+                        .filter_map(|line| line.split_whitespace().last())
+                        .map(str::to_string)
+                        .collect();
+                    let mut args = vec!["--partition", partition.as_str(), "--no-report"];
+                    args.extend(ours);
+                    let ran = leanvibe_test_e2e::run(&select, &args, &[]);
+                    let ran_ok: Vec<String> = ran
+                        .test_lines()
+                        .into_iter()
+                        .filter(|(_, status)| status == "ok")
+                        .map(|(name, _)| name)
+                        .collect();
+                    assert_eq!(
+                        ran_ok, nextest,
+                        "{partition} with --run-ignored {theirs}:\n{}",
+                        ran.stdout
+                    );
+                }
+            }
+        }
+    }
+}

@@ -77,6 +77,7 @@ impl Collector {
         self.run.run_id = info.run_id.clone();
         self.run.pipeline = info.pipeline.as_deref().map(|p| self.options.clean_text(p));
         self.run.filtered_out = info.filtered_out as u64;
+        self.run.partitioned_out = info.partitioned_out as u64;
         self.run.workers = info.workers as u64;
         let selection = &info.selection;
         self.run.selection = super::Selection {

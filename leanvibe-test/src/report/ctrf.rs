@@ -229,6 +229,10 @@ pub struct RunExtra {
     pub pipeline: Option<String>,
     /// Tests removed by filters (and, in a shard, by the partition).
     pub filtered_out: u64,
+    /// In a shard, the tests the partition gave to the others: the shards
+    /// of one run hold `tests + partitioned_out` tests between them.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub partitioned_out: u64,
     /// Worker processes (0 in-process).
     #[serde(default)]
     pub workers: u64,

@@ -176,6 +176,36 @@ pub fn merge(reports: Vec<(PathBuf, CtrfReport)>) -> Result<CtrfReport, MergeErr
         }
     }
 
+    // Shards of one run were cut from the same tests and hold them all
+    // between them: shards that balanced by different `--timings` can leave
+    // a test in none (or count differently), and the merge must not pass
+    // that off as a whole run.
+    let cut_from = |run: &RunExtra, report: &CtrfReport| {
+        report.results.tests.len() as u64 + run.partitioned_out
+    };
+    let expected = cut_from(first_run, first_report);
+    for (path, run, _, report) in &shards[1..] {
+        if cut_from(run, report) != expected {
+            return Err(MergeError::TestsInNoShard {
+                expected,
+                found: seen.len() as u64,
+                detail: format!(
+                    "{} was cut from {} tests but {} from {expected}",
+                    path.display(),
+                    cut_from(run, report),
+                    shards[0].0.display()
+                ),
+            });
+        }
+    }
+    if seen.len() as u64 != expected {
+        return Err(MergeError::TestsInNoShard {
+            expected,
+            found: seen.len() as u64,
+            detail: "were the shards balanced by different --timings?".into(),
+        });
+    }
+
     // A shard's filtered-out count includes the other shards' tests, so every
     // shard sees the same total; the merge's filtered-out is that total less
     // what all shards ran.
@@ -205,6 +235,7 @@ pub fn merge(reports: Vec<(PathBuf, CtrfReport)>) -> Result<CtrfReport, MergeErr
         partition: None,
         pipeline: first_run.pipeline.clone(),
         filtered_out: total_tests.saturating_sub(seen.len() as u64),
+        partitioned_out: 0,
         workers: shards.iter().map(|s| s.1.workers).max().unwrap_or(0),
         merged_from: shards.iter().map(|s| s.2.to_string()).collect(),
     };

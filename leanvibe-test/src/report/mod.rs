@@ -42,6 +42,8 @@ pub struct RunInfo {
     pub selected: usize,
     /// Tests removed by filters, `--skip`, `--ignored` or a partition.
     pub filtered_out: usize,
+    /// Of those, the tests a partition gave to the other shards.
+    pub partitioned_out: usize,
     /// Wall-clock time the run started.
     pub started_at: SystemTime,
     /// What the command line asked for.

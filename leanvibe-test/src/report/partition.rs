@@ -5,6 +5,10 @@
 //! | kind | a test goes to | nextest |
 //! |---|---|---|
 //! | `count:M/N` | shard `i % N + 1`, `i` its position among the selected tests in name order | the same (`count:` counts per test binary) |
+//!
+//! The runner deals the tests marked `#[ignore]` out apart from the others,
+//! as nextest does, so each shard gets its share of the tests that run
+//! (`tests/tools/nextest.rs` compares the shards with `cargo nextest list`).
 //! | `hash:M/N` | shard `xxh64(name, 0) % N + 1` | the same hash, so a test lands on the shard nextest gives it |
 //! | `duration:M/N` | the least-loaded shard, longest test first, by durations from earlier reports (`--timings`) | none |
 //!
@@ -79,10 +83,12 @@ impl Partition {
 }
 
 /// Deals `names` out to `shards` shards by duration: longest first, each to
-/// the shard with the least time so far (the lowest-numbered on a tie), as
-/// pytest-split's `least_duration` does. A test the timings do not know
-/// counts the median of those they do. Returns each name's shard, from 0.
-/// Deterministic: ties between equal durations go by name.
+/// the shard with the least time so far, as pytest-split's
+/// `least_duration` does; between shards of equal time, the one with the
+/// fewest tests, then the lowest-numbered (so tests that take no time, or
+/// that all take the same, are dealt out evenly). A test the timings do not
+/// know counts the median of those they do. Returns each name's shard, from
+/// 0. Deterministic: ties between equal durations go by name.
 pub fn balance(names: &[&str], timings: &Timings, shards: u32) -> Vec<u32> {
     let known: Vec<f64> = names.iter().filter_map(|n| timings.seconds(n)).collect();
     let fallback = median(known).unwrap_or(1.0);
@@ -92,15 +98,18 @@ pub fn balance(names: &[&str], timings: &Timings, shards: u32) -> Vec<u32> {
         .map(|(i, name)| (i, timings.seconds(name).unwrap_or(fallback)))
         .collect();
     order.sort_by(|(a, da), (b, db)| db.total_cmp(da).then_with(|| names[*a].cmp(names[*b])));
-    let mut load = vec![0.0f64; shards as usize];
+    // Shards past the number of tests would stay empty: no need to hold them.
+    let used = (shards as usize).min(names.len()).max(1);
+    let mut load = vec![(0.0f64, 0usize); used];
     let mut owner = vec![0u32; names.len()];
     for (i, seconds) in order {
         let (least, _) = load
             .iter()
             .enumerate()
-            .min_by(|(a, la), (b, lb)| la.total_cmp(lb).then(a.cmp(b)))
+            .min_by(|(a, (la, na)), (b, (lb, nb))| la.total_cmp(lb).then(na.cmp(nb)).then(a.cmp(b)))
             .expect("at least one shard");
-        load[least] += seconds;
+        load[least].0 += seconds;
+        load[least].1 += 1;
         owner[i] = least as u32;
     }
     owner
@@ -228,12 +237,32 @@ mod tests {
         );
     }
 
+    /// The harness's own reports round fast tests to 0 ms: such tests are
+    /// dealt out evenly, not all to the first shard.
+    #[test]
+    fn tests_that_take_no_time_are_dealt_out_evenly() {
+        let names: Vec<String> = (0..40).map(|i| format!("t{i:02}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut recorded: Vec<(&str, f64)> = names.iter().map(|n| (*n, 0.0)).collect();
+        for slow in &mut recorded[..4] {
+            slow.1 = 5.0;
+        }
+        let owners = balance(&names, &Timings::from_pairs(recorded), 4);
+        let mut per_shard = [0; 4];
+        for owner in owners {
+            per_shard[owner as usize] += 1;
+        }
+        assert_eq!(per_shard, [10, 10, 10, 10]);
+        // More shards than tests: each test has its own, the rest are empty.
+        assert_eq!(balance(&["a", "b"], &Timings::default(), u32::MAX), [0, 1]);
+    }
+
     proptest! {
         #[test]
         fn text_round_trips_and_shards_cover_every_test_once(
             total in 1u32..8,
             names in proptest::collection::btree_set("[a-z:_]{1,12}", 0..40),
-            recorded in proptest::collection::vec(("[a-z:_]{1,12}", 0.0f64..30.0), 0..40),
+            recorded in proptest::collection::vec(("[a-z:_]{1,12}", prop_oneof![Just(0.0f64), 0.0f64..30.0]), 0..40),
         ) {
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
             // Timings that mention some of the tests, and some that are gone.
@@ -259,7 +288,7 @@ mod tests {
         #[test]
         fn no_duration_shard_exceeds_the_average_by_more_than_one_test(
             shards in 1u32..6,
-            seconds in proptest::collection::vec(0.001f64..30.0, 1..60),
+            seconds in proptest::collection::vec(prop_oneof![Just(0.0f64), 0.001f64..30.0], 1..60),
         ) {
             let names: Vec<String> = (0..seconds.len()).map(|i| format!("t{i:02}")).collect();
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
