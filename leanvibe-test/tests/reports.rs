@@ -419,8 +419,17 @@ fn killed_run_leaves_a_readable_event_stream() {
 }
 
 /// Writes a shard's reports for `records` into `dir`.
-fn shard(dir: &Path, partition: &str, records: &[TestRecord], total: usize) -> PathBuf {
-    let info = run_info(Some(partition), records.len(), total - records.len());
+/// A shard's reports: `records` of the `cut_from` tests the selection kept
+/// before partitioning, of `total` in the binary.
+fn shard(
+    dir: &Path,
+    partition: &str,
+    records: &[TestRecord],
+    cut_from: usize,
+    total: usize,
+) -> PathBuf {
+    let mut info = run_info(Some(partition), records.len(), total - records.len());
+    info.partitioned_out = cut_from - records.len();
     run(dir, &info, records, &ReportOptions::default()).ctrf
 }
 
@@ -455,8 +464,20 @@ fn shards_merge_into_the_unsharded_run() {
         .partition(|(i, _)| i % 2 == 1);
     let odd: Vec<_> = odd.into_iter().map(|(_, r)| r).collect();
     let even: Vec<_> = even.into_iter().map(|(_, r)| r).collect();
-    let one = shard(&root.path().join("s1"), "hash:1/2", &even, total);
-    let two = shard(&root.path().join("s2"), "hash:2/2", &odd, total);
+    let one = shard(
+        &root.path().join("s1"),
+        "hash:1/2",
+        &even,
+        records.len(),
+        total,
+    );
+    let two = shard(
+        &root.path().join("s2"),
+        "hash:2/2",
+        &odd,
+        records.len(),
+        total,
+    );
 
     let merged = merge::merge_files(&[two.clone(), one.clone()]).unwrap();
     assert_eq!(names(&merged), names(&whole));
@@ -515,8 +536,20 @@ fn overlapping_shards_are_refused() {
     let root = tempfile::tempdir().unwrap();
     let records = hostile_records();
     let total = records.len();
-    let one = shard(&root.path().join("s1"), "hash:1/2", &records[..5], total);
-    let two = shard(&root.path().join("s2"), "hash:2/2", &records[4..], total);
+    let one = shard(
+        &root.path().join("s1"),
+        "hash:1/2",
+        &records[..5],
+        records.len(),
+        total,
+    );
+    let two = shard(
+        &root.path().join("s2"),
+        "hash:2/2",
+        &records[4..],
+        records.len(),
+        total,
+    );
     let err = merge::merge_files(&[one, two]).unwrap_err();
     assert!(
         matches!(err, leanvibe_test::errors::MergeError::Overlap { .. }),
@@ -551,8 +584,20 @@ fn missing_shard_is_named() {
     let root = tempfile::tempdir().unwrap();
     let records = hostile_records();
     let total = records.len();
-    let one = shard(&root.path().join("s1"), "hash:1/3", &records[..4], total);
-    let three = shard(&root.path().join("s3"), "hash:3/3", &records[8..], total);
+    let one = shard(
+        &root.path().join("s1"),
+        "hash:1/3",
+        &records[..4],
+        records.len(),
+        total,
+    );
+    let three = shard(
+        &root.path().join("s3"),
+        "hash:3/3",
+        &records[8..],
+        records.len(),
+        total,
+    );
     let err = merge::merge_files(&[one.clone(), three]).unwrap_err();
     assert!(
         matches!(
@@ -576,7 +621,13 @@ fn missing_shard_is_named() {
         "{again}"
     );
 
-    let other = shard(&root.path().join("c2"), "count:2/3", &records[4..8], total);
+    let other = shard(
+        &root.path().join("c2"),
+        "count:2/3",
+        &records[4..8],
+        records.len(),
+        total,
+    );
     let mixed = merge::merge_files(&[one, other]).unwrap_err();
     assert!(
         matches!(
