@@ -312,22 +312,12 @@ fn sharding_mistakes_are_one_line_errors() {
 #[test]
 fn merge_takes_shards_of_one_pipeline_only() {
     let dir = tempfile::tempdir().unwrap();
-    let bin = fixture_bin("model");
     let shard = |name: &str, index: u32, pipeline: &str| {
-        let out = dir.path().join(name);
-        let partition = format!("count:{index}/2");
-        let ran = run(
-            &bin,
-            &[
-                "--partition",
-                &partition,
-                "--report-dir",
-                out.to_str().unwrap(),
-            ],
-            &[("LEANVIBE_PIPELINE", pipeline)],
-        );
-        assert_eq!(ran.code, Some(0), "{}{}", ran.stdout, ran.stderr);
-        out
+        run_shard(
+            &dir.path().join(name),
+            &format!("count:{index}/2"),
+            pipeline,
+        )
     };
     let merge = |inputs: &[&Path]| {
         let out = dir.path().join("merged");
@@ -372,22 +362,9 @@ fn merge_takes_shards_of_one_pipeline_only() {
 #[test]
 fn merge_refuses_shards_that_lost_a_test() {
     let dir = tempfile::tempdir().unwrap();
-    let bin = fixture_bin("model");
     let shard = |index: u32| {
         let out = dir.path().join(format!("shard-{index}"));
-        let partition = format!("count:{index}/2");
-        let ran = run(
-            &bin,
-            &[
-                "--partition",
-                &partition,
-                "--report-dir",
-                out.to_str().unwrap(),
-            ],
-            &[("LEANVIBE_PIPELINE", "ci:1")],
-        );
-        assert_eq!(ran.code, Some(0), "{}{}", ran.stdout, ran.stderr);
-        out
+        run_shard(&out, &format!("count:{index}/2"), "ci:1")
     };
     let (one, two) = (shard(1), shard(2));
     let ctrf_path = two.join("model.ctrf.json");
@@ -418,4 +395,22 @@ fn merge_refuses_shards_that_lost_a_test() {
             && stderr.trim_end().lines().count() == 1,
         "{stderr}"
     );
+}
+
+/// Runs the `model` fixture's shard `partition` of CI pipeline `pipeline`,
+/// its reports in `out`; returns `out`.
+fn run_shard(out: &Path, partition: &str, pipeline: &str) -> std::path::PathBuf {
+    let args = [
+        "--partition",
+        partition,
+        "--report-dir",
+        out.to_str().unwrap(),
+    ];
+    let ran = run(
+        &fixture_bin("model"),
+        &args,
+        &[("LEANVIBE_PIPELINE", pipeline)],
+    );
+    assert_eq!(ran.code, Some(0), "{}{}", ran.stdout, ran.stderr);
+    out.to_path_buf()
 }
