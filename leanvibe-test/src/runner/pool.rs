@@ -587,6 +587,21 @@ impl Pool<'_> {
         let mut worker = self.workers.remove(position);
         worker.commands = None;
         let (status, forced) = wait_briefly(&mut worker.process)?;
+        self.judge_exit(worker, status, forced, events)
+    }
+
+    /// The verdict on a worker that ended on its own, reaped with `status`
+    /// (`forced`: it was killed after closing its wake pipe and not exiting):
+    /// the test it was running fails with that end; a worker that retired
+    /// between tests, or was idle, fails nobody; one that never became ready
+    /// ran no test.
+    fn judge_exit(
+        &mut self,
+        mut worker: Worker,
+        status: ExitStatus,
+        forced: bool,
+        events: &mut dyn PoolEvents,
+    ) -> io::Result<()> {
         if worker.queue.is_empty() {
             return self.replace_if_needed();
         }
@@ -649,13 +664,6 @@ impl Pool<'_> {
             let Some(hung) = expired(&self.workers[position], Instant::now()) else {
                 continue;
             };
-            if self.workers[position].process.has_exited() {
-                // It died on its own, and the harness (held up by other
-                // workers' output, or a loaded machine) got to its deadline
-                // before its exit: the death is the verdict.
-                self.on_exited(id, events)?;
-                continue;
-            }
             // Whether a test was running is decided now: a `ready` line read
             // after the kill does not make the start-up a test's time.
             let was_ready = self.workers[position].ready;
@@ -666,24 +674,22 @@ impl Pool<'_> {
                 continue;
             };
             let mut worker = self.workers.remove(position);
+            if let Some(status) = worker.process.status()
+                && status.signal() != Some(libc::SIGKILL)
+            {
+                // It ended on its own: before the harness (held up by other
+                // workers' output, or a loaded machine) got to its deadline,
+                // or while the kill came (an abort still tearing down). That
+                // end is the verdict, as for any exit.
+                worker.ready = was_ready;
+                self.judge_exit(worker, status, false, events)?;
+                continue;
+            }
             if worker.queue.front() != Some(&hung) {
                 // The hung test finished after all, and the kill caught its
                 // successor at its start: that one was not at fault.
                 self.requeue(&mut worker);
                 self.replace_if_needed()?;
-                continue;
-            }
-            if let Some(status) = worker.process.status()
-                && status.signal() != Some(libc::SIGKILL)
-            {
-                // It was dying on its own (an abort still tearing down)
-                // when the kill came: that death is the verdict.
-                if was_ready {
-                    self.fail_front(worker, FailureKind::Crash, describe_exit(status), events)?;
-                } else {
-                    let message = format!("not run: its worker exited while starting ({status})");
-                    self.fail_unstarted(worker, message, events)?;
-                }
                 continue;
             }
             if !was_ready {
