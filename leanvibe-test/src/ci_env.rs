@@ -7,6 +7,12 @@
 use crate::report::partition::{Partition, PartitionKind};
 use std::path::PathBuf;
 
+/// A variable of this process's environment, unless unset or empty (CI
+/// systems export some variables empty).
+pub(crate) fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
 /// What Bazel's test protocol asks of a test binary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct BazelShard {

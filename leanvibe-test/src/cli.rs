@@ -289,7 +289,7 @@ impl Args {
                 .filter(|file| !file.is_empty())
                 .map(PathBuf::from);
         }
-        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let env = crate::ci_env::process_env;
         // Bazel's `--test_filter`, when the command line has none.
         if self.filters.is_empty()
             && let Some(filter) = env("TESTBRIDGE_TEST_ONLY")

@@ -68,10 +68,11 @@ where
 
 fn run_args(args: &Args) -> i32 {
     let cases: Vec<_> = registry::all().collect();
+    let binary = binary_name();
     let timings = if args.timings.is_empty() {
         Timings::default()
     } else {
-        match Timings::load(&args.timings, &binary_name()) {
+        match Timings::load(&args.timings, &binary) {
             Ok(timings) => timings,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -111,7 +112,7 @@ fn run_args(args: &Args) -> i32 {
         .filter(|_| under_nextest());
     let info = RunInfo {
         run_id: nextest_run.clone().unwrap_or_else(report::new_run_id),
-        binary_name: binary_name(),
+        binary_name: binary,
         selected: plan.tests.len(),
         filtered_out: plan.filtered_out,
         partitioned_out: plan.partitioned_out,
@@ -122,9 +123,7 @@ fn run_args(args: &Args) -> i32 {
         } else {
             settings.workers
         },
-        pipeline: crate::ci_env::pipeline(&|name| {
-            std::env::var(name).ok().filter(|v| !v.is_empty())
-        }),
+        pipeline: crate::ci_env::pipeline(&crate::ci_env::process_env),
     };
     let report_options = ReportOptions {
         redact: !args.no_redact && settings.profile.redact.unwrap_or(true),

@@ -3,9 +3,29 @@
 
 use leanvibe_test_e2e::{fixture_bin, run};
 use serde_json::Value;
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// Starts fixture `target` as a user's terminal would run it alone (no
+/// nextest, no colours), its reports in `dir/reports`, its output piped.
+fn spawn_fixture(target: &str, dir: &Path, args: &[&str], env: &[(&str, &OsStr)]) -> Child {
+    let mut command = Command::new(fixture_bin(target));
+    command
+        .args(args)
+        .arg("--report-dir")
+        .arg(dir.join("reports"))
+        .env("NO_COLOR", "1")
+        .env_remove("NEXTEST")
+        .env_remove("RUST_TEST_THREADS")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.spawn().expect("the fixture starts")
+}
 
 /// Starts the `interrupted` fixture with one worker (or in-process), waits
 /// until `b_waits_for_a_signal` has written its pids, and returns them.
@@ -13,19 +33,13 @@ fn start_interrupted(dir: &Path, extra: &[&str]) -> (Child, u32, u32) {
     let pids = dir.join("pids");
     // Before the spawn: the harness captures into `TMPDIR` from its first test.
     std::fs::create_dir_all(dir.join("tmp")).unwrap();
-    let child = Command::new(fixture_bin("interrupted"))
-        .args(["--test-threads", "1", "--report-dir"])
-        .arg(dir.join("reports"))
-        .args(extra)
-        .env("LEANVIBE_LIFECYCLE_PIDS", &pids)
-        .env("TMPDIR", dir.join("tmp"))
-        .env("NO_COLOR", "1")
-        .env_remove("NEXTEST")
-        .env_remove("RUST_TEST_THREADS")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the fixture starts");
+    let tmp = dir.join("tmp");
+    let args = [&["--test-threads", "1"], extra].concat();
+    let env = [
+        ("LEANVIBE_LIFECYCLE_PIDS", pids.as_os_str()),
+        ("TMPDIR", tmp.as_os_str()),
+    ];
+    let child = spawn_fixture("interrupted", dir, &args, &env);
     let deadline = Instant::now() + Duration::from_secs(60);
     let text = loop {
         if let Ok(text) = std::fs::read_to_string(&pids) {
@@ -401,17 +415,12 @@ fn workers_that_cannot_start_end_the_run_without_blaming_a_test() {
 #[test]
 fn sigterm_before_the_workers_are_ready_interrupts_no_test() {
     let dir = tempfile::tempdir().unwrap();
-    let child = Command::new(fixture_bin("slow_start"))
-        .args(["--test-threads", "2", "--report-dir"])
-        .arg(dir.path().join("reports"))
-        .env("LEANVIBE_WORKER_START_MS", "20000")
-        .env("NO_COLOR", "1")
-        .env_remove("NEXTEST")
-        .env_remove("RUST_TEST_THREADS")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the fixture starts");
+    let child = spawn_fixture(
+        "slow_start",
+        dir.path(),
+        &["--test-threads", "2"],
+        &[("LEANVIBE_WORKER_START_MS", OsStr::new("20000"))],
+    );
     // The harness writes its event stream's first line once it runs.
     let events = dir.path().join("reports/slow_start.events.jsonl");
     let deadline = Instant::now() + Duration::from_secs(30);
