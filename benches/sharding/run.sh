@@ -4,7 +4,10 @@
 # 4 ways by count:, hash: and duration: (with the durations as --timings).
 # The durations are virtual: each shard's length is the sum of its tests'
 # durations, from `--list` of that shard, so the figure is the assignment's
-# and nothing else's. Prints the longest shard against the ideal (total / 4).
+# and nothing else's. Prints the longest shard against the ideal (total / 4),
+# and whether the 4 shards hold every test exactly once; the same under
+# Bazel's TEST_TOTAL_SHARDS/TEST_SHARD_INDEX (count:, or duration: with
+# --timings).
 # See docs/benchmarks.md ("Sharding").
 #
 # Usage: benches/sharding/run.sh   (BENCH_DIR, CARGO_TARGET_DIR)
@@ -53,17 +56,24 @@ json.dump({"results": {"tests": [{"name": n, "duration": round(s * 1000)} for n,
           open(timings, "w"))
 ideal = sum(secs.values()) / 4
 print(f"400 tests, {sum(secs.values()):.1f} s in all; ideal shard {ideal:.1f} s")
-print("kind       longest shard  / ideal   shards (s)             all tests once")
-for kind in ("count", "hash", "duration"):
+print("kind           longest shard  / ideal   shards (s)             all tests once")
+import os
+for kind in ("count", "hash", "duration", "bazel", "bazel+timings"):
     shards = []
     for m in range(1, 5):
-        args = [bin, "--list", "--format", "terse", "--partition", f"{kind}:{m}/4"]
-        if kind == "duration":
+        args = [bin, "--list", "--format", "terse"]
+        env = dict(os.environ)
+        if kind.startswith("bazel"):
+            # Bazel's test sharding: 0-based index, no --partition.
+            env.update(TEST_TOTAL_SHARDS="4", TEST_SHARD_INDEX=str(m - 1))
+        else:
+            args += ["--partition", f"{kind}:{m}/4"]
+        if kind in ("duration", "bazel+timings"):
             args += ["--timings", timings]
-        out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(args, capture_output=True, text=True, check=True, env=env).stdout
         shards.append([l[:-len(": test")] for l in out.splitlines() if l.endswith(": test")])
     lengths = [sum(secs[n] for n in s) for s in shards]
     once = sorted(n for s in shards for n in s) == sorted(names)
-    print(f"{kind:9} {max(lengths):8.1f} s    {max(lengths) / ideal:5.2f}x   "
+    print(f"{kind:13} {max(lengths):8.1f} s    {max(lengths) / ideal:5.2f}x   "
           f"{' '.join(f'{l:5.1f}' for l in lengths)}    {once}")
 PY

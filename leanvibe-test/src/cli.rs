@@ -5,7 +5,9 @@
 //! test binary, and clap's derive costs more to build than the rest of the
 //! core together. The help text is written out below.
 
+use crate::config::FlakyResult;
 use crate::report::partition::{Partition, PartitionKind};
+use crate::runner::retry::RetryFilter;
 use lexopt::{Arg, Parser, ValueExt};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -64,6 +66,14 @@ pub(crate) struct Args {
     pub no_redact: bool,
     /// End the run with the tests closest to their budgets.
     pub show_budgets: bool,
+    /// `--retries`: reruns of a failed test, over the profile's default
+    /// (a test's own `retries` still wins).
+    pub retries: Option<u32>,
+    /// `--flaky-result`: whether a test that passed on a retry fails the run.
+    pub flaky_result: Option<FlakyResult>,
+    /// `--only-rerun` (repeatable): retry only failures matching one of
+    /// these; `Some` replaces the profile's `only_rerun`.
+    pub only_rerun: Option<Vec<String>>,
     /// `--bench`: this harness has no benchmarks, so no test runs.
     pub bench: bool,
     /// `--help`: print the help. Answered after every argument is checked,
@@ -132,6 +142,12 @@ Options:
       --no-report                 Write no report files
       --no-redact                 Do not redact credentials found in output and messages
       --show-budgets              End the run with the tests closest to their budgets
+      --retries <N>               Run a failed test up to N more times (a test's own
+                                  `retries` wins) [default: the profile's, else 0]
+      --only-rerun <REGEX>        Retry only failures whose `<kind>: <message>` matches
+                                  (repeatable; pytest-rerunfailures' option)
+      --flaky-result <pass|fail>  Whether a test that passed on a retry passes or fails the
+                                  run [default: pass]
   -h, --help                      Print help
 ";
 
@@ -249,6 +265,34 @@ impl Args {
                 Arg::Long("no-report") => parsed.no_report = true,
                 Arg::Long("no-redact") => parsed.no_redact = true,
                 Arg::Long("show-budgets") => parsed.show_budgets = true,
+                Arg::Long("retries") => {
+                    const OPTION: &str = "--retries <N>";
+                    let n = value(&mut parser, OPTION)?;
+                    let retries = n.parse::<u32>().map_err(|_| {
+                        format!(
+                            "invalid value '{n}' for '{OPTION}': expected a whole number, 0 or more"
+                        )
+                    })?;
+                    parsed.retries = Some(retries);
+                }
+                Arg::Long("only-rerun") => {
+                    let pattern = value(&mut parser, "--only-rerun <REGEX>")?;
+                    RetryFilter::new(std::slice::from_ref(&pattern))?;
+                    parsed.only_rerun.get_or_insert_with(Vec::new).push(pattern);
+                }
+                Arg::Long("flaky-result") => {
+                    const OPTION: &str = "--flaky-result <pass|fail>";
+                    let choice = value(&mut parser, OPTION)?;
+                    parsed.flaky_result = Some(match choice.as_str() {
+                        "pass" => FlakyResult::Pass,
+                        "fail" => FlakyResult::Fail,
+                        _ => {
+                            return Err(format!(
+                                "invalid value '{choice}' for '{OPTION}': expected pass or fail"
+                            ));
+                        }
+                    });
+                }
                 Arg::Short(flag) => {
                     return Err(format!(
                         "unexpected argument '-{flag}' found; see --help for the options"
@@ -432,6 +476,30 @@ mod tests {
     }
 
     #[test]
+    fn retry_options_parse() {
+        let args = parse(&[
+            "--retries=2",
+            "--only-rerun",
+            "^timeout",
+            "--only-rerun=reset",
+            "--flaky-result",
+            "fail",
+        ])
+        .unwrap();
+        assert_eq!(args.retries, Some(2));
+        assert_eq!(
+            args.only_rerun.as_deref(),
+            Some(&["^timeout".to_owned(), "reset".to_owned()][..])
+        );
+        assert_eq!(args.flaky_result, Some(FlakyResult::Fail));
+        let args = parse(&[]).unwrap();
+        assert_eq!(
+            (args.retries, args.only_rerun, args.flaky_result),
+            (None, None, None)
+        );
+    }
+
+    #[test]
     fn errors_are_one_line_and_name_the_argument() {
         for (argv, named) in [
             (&["--test-threads", "zero"][..], "--test-threads"),
@@ -443,6 +511,9 @@ mod tests {
             (&["--ignored", "--include-ignored"], "--include-ignored"),
             (&["--exact=yes"], "--exact"),
             (&["-x"], "-x"),
+            (&["--retries", "-1"], "--retries"),
+            (&["--flaky-result", "maybe"], "maybe"),
+            (&["--only-rerun", "conn(ection"], "--only-rerun"),
         ] {
             let err = parse(argv).unwrap_err();
             assert!(!err.is_help);

@@ -1,13 +1,14 @@
 //! The entry point: read the command line, then list the tests, or run them.
 
 use crate::cli::{Args, Format};
-use crate::config::{self, Config, Profile};
+use crate::config::{self, Config, FlakyResult, Profile};
 use crate::plan::{self, Plan};
 use crate::registry;
 use crate::report::console::{self, Console, ConsoleOptions};
 use crate::report::files::{ReportPaths, default_report_dir};
 use crate::report::timings::Timings;
 use crate::report::{self, ReportOptions, Reporter, RunInfo, Selection};
+use crate::runner::retry::RetryFilter;
 use crate::runner::{self, Dispatch, RunSettings, worker};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -165,7 +166,12 @@ fn run_args(args: &Args) -> i32 {
             }
         }
     }
-    let dispatch = Dispatch::new(reporters, plan.filtered_out, setup_errors);
+    let dispatch = Dispatch::new(
+        reporters,
+        plan.filtered_out,
+        setup_errors,
+        settings.flaky_fails,
+    );
     runner::run(&plan, &settings, info, dispatch)
 }
 
@@ -251,7 +257,7 @@ fn list(plan: &Plan, args: &Args) -> i32 {
 /// Resolves the run's settings. Precedence, highest first: the test's own
 /// attribute, the command line, the environment, the profile, the default.
 fn settings(args: &Args, plan: &Plan, manifest_dir: Option<&Path>) -> Result<RunSettings, String> {
-    let profile = match manifest_dir {
+    let mut profile = match manifest_dir {
         Some(dir) => {
             let config = Config::load(dir).map_err(|e| e.to_string())?;
             config
@@ -260,6 +266,19 @@ fn settings(args: &Args, plan: &Plan, manifest_dir: Option<&Path>) -> Result<Run
         }
         None => Profile::default(),
     };
+    if args.retries.is_some() {
+        profile.retries = args.retries;
+    }
+    let only_rerun = match &args.only_rerun {
+        Some(patterns) => patterns,
+        None => &profile.only_rerun,
+    };
+    let retry = RetryFilter::new(only_rerun)?;
+    let flaky_fails = args
+        .flaky_result
+        .or(profile.flaky_result)
+        .unwrap_or_default()
+        == FlakyResult::Fail;
     let runnable = plan.tests.iter().filter(|t| t.run).count();
     let workers = args
         .test_threads
@@ -278,6 +297,8 @@ fn settings(args: &Args, plan: &Plan, manifest_dir: Option<&Path>) -> Result<Run
         default_timeout: default_timeout(profile.timeout_ms)?,
         profile,
         output_cap: ReportOptions::default().output_cap,
+        retry,
+        flaky_fails,
     })
 }
 

@@ -157,7 +157,7 @@ pub mod __private;
 /// | `p50_ms` | number > 0 | none | Limit on the nearest-rank median; needs `iterations`. |
 /// | `p95_ms` | number > 0 | none | Limit on the nearest-rank 95th percentile; needs `iterations`. |
 /// | `p99_ms` | number > 0 | none | Limit on the nearest-rank 99th percentile; needs `iterations`. |
-/// | `retries` | integer ≥ 0 | 0 | Reruns of a failed test; a later pass is reported as flaky. |
+/// | `retries` | integer ≥ 0 | profile, else 0 | Reruns of a failed test, crashes and timeouts included (in a fresh worker); a later pass is reported as flaky. |
 ///
 /// "Profile default" means the limit comes from the run's configuration, if
 /// it sets one. `flavor`, `worker_threads` and `start_paused` apply only to an

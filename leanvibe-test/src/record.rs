@@ -170,6 +170,11 @@ pub enum FailureKind {
     /// The run was stopped (SIGINT, SIGTERM) while the test was running.
     #[serde(rename = "interrupted")]
     Interrupted,
+    /// The test failed, then passed when retried, and the run treats flaky
+    /// tests as failures (`--flaky-result fail`, nextest's
+    /// `flaky-result = "fail"`).
+    #[serde(rename = "flaky")]
+    Flaky,
 }
 
 impl FailureKind {
@@ -195,6 +200,7 @@ impl FailureKind {
             FailureKind::Performance => "performance",
             FailureKind::Harness => "harness",
             FailureKind::Interrupted => "interrupted",
+            FailureKind::Flaky => "flaky",
         }
     }
 }
@@ -213,6 +219,34 @@ pub struct Measurements {
     pub attempts: u32,
 }
 
+/// An attempt of a test that was then run again: it failed, and a retry was
+/// left (see `retries`).
+///
+/// ```
+/// use leanvibe_test::report::{Attempt, Failure, FailureKind};
+/// let attempt = Attempt {
+///     failure: Failure::new(FailureKind::Panic, "connection reset"),
+///     duration_ms: 12.5,
+///     stdout: b"connecting\n".to_vec(),
+///     stderr: vec![],
+/// };
+/// assert_eq!(attempt.failure.headline(), "connection reset");
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    /// Why the attempt failed.
+    pub failure: Failure,
+    /// Its wall time in milliseconds.
+    pub duration_ms: f64,
+    /// Its captured standard output. Not part of a worker's message: the
+    /// harness cuts it from the capture file.
+    #[serde(skip)]
+    pub stdout: Vec<u8>,
+    /// Its captured standard error, likewise.
+    #[serde(skip)]
+    pub stderr: Vec<u8>,
+}
+
 /// What a worker knows about one test once it has run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestOutcome {
@@ -221,8 +255,13 @@ pub struct TestOutcome {
     pub status: Status,
     /// Whole-test wall time in milliseconds (all attempts, fixtures included).
     pub duration_ms: f64,
-    /// Measurements for the budgets.
+    /// Measurements for the budgets (of the last attempt).
     pub measurements: Measurements,
+    /// The failed attempts before the last one, oldest first: empty unless
+    /// the test was retried. The last attempt is [`status`](Self::status)
+    /// and the record's own output.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier_attempts: Vec<Attempt>,
     /// Extra data attached by the test (perf results, findings, ...), keyed
     /// by topic, reported under CTRF `extra`.
     #[serde(default, skip_serializing_if = "crate::json::Map::is_empty")]
@@ -248,14 +287,17 @@ pub struct TestRecord {
     pub budget: crate::registry::Budget,
     /// What happened.
     pub outcome: TestOutcome,
-    /// Captured standard output (empty with `--nocapture`).
+    /// Captured standard output of the last attempt (empty with
+    /// `--nocapture`); earlier attempts keep theirs in
+    /// [`TestOutcome::earlier_attempts`].
     pub stdout: Vec<u8>,
     /// Captured standard error (empty with `--nocapture`).
     pub stderr: Vec<u8>,
 }
 
 impl TestRecord {
-    /// A test that passed after failing at least once (nextest's "flaky").
+    /// A test that passed after failing at least once (nextest's "flaky"),
+    /// also when the run counts that as a failure ([`FailureKind::Flaky`]).
     ///
     /// ```
     /// # use leanvibe_test::report::*;
@@ -264,12 +306,17 @@ impl TestRecord {
     ///     tags: vec![], kind: "unit".into(), budget: Default::default(),
     ///     outcome: TestOutcome { status: Status::Passed, duration_ms: 1.0,
     ///         measurements: Measurements { attempts: 2, ..Default::default() },
-    ///         extra: Default::default() },
+    ///         earlier_attempts: vec![], extra: Default::default() },
     ///     stdout: vec![], stderr: vec![],
     /// };
     /// assert!(record.is_flaky());
     /// ```
     pub fn is_flaky(&self) -> bool {
-        self.outcome.status == Status::Passed && self.outcome.measurements.attempts > 1
+        let attempts = self.outcome.measurements.attempts;
+        match &self.outcome.status {
+            Status::Passed => attempts > 1,
+            Status::Failed(failure) => failure.kind == FailureKind::Flaky,
+            Status::Ignored { .. } => false,
+        }
     }
 }

@@ -10,7 +10,9 @@
 use leanvibe_test::budget::Budget;
 use leanvibe_test::report::ctrf::CtrfReport;
 use leanvibe_test::report::files::ReportPaths;
-use leanvibe_test::report::{Failure, FailureKind, Measurements, Status, TestOutcome, TestRecord};
+use leanvibe_test::report::{
+    Attempt, Failure, FailureKind, Measurements, Status, TestOutcome, TestRecord,
+};
 use leanvibe_test::report::{ReportOptions, Reporter, RunEvent, RunInfo, RunSummary, junit, merge};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -69,6 +71,7 @@ fn record(name: &str, module: &str, status: Status, attempts: u32) -> TestRecord
                 peak_rss_bytes: None,
                 attempts,
             },
+            earlier_attempts: Vec::new(),
             extra: serde_json::from_str(
                 r#"{"perf":{"note":"\u001b[32mok\u001b[0m AKIAIOSFODNN7EXAMPLE"}}"#,
             )
@@ -98,7 +101,7 @@ fn hostile_records() -> Vec<TestRecord> {
         ));
     }
     records.push(record("plain_pass", "unit", Status::Passed, 1));
-    records.push(record("flaky_pass", "unit", Status::Passed, 3));
+    records.extend(retried_records());
     records.push(record(
         "ignored_one",
         "unit",
@@ -112,6 +115,56 @@ fn hostile_records() -> Vec<TestRecord> {
     huge.stdout.extend(hostile());
     records.push(huge);
     records
+}
+
+/// A failed attempt with hostile text and output.
+fn attempt(kind: FailureKind, duration_ms: f64) -> Attempt {
+    Attempt {
+        failure: Failure {
+            kind,
+            message: format!(
+                "attempt {} went wrong\n{}",
+                kind.as_str(),
+                String::from_utf8_lossy(&hostile())
+            ),
+            location: Some("tests/suite.rs:9:5".into()),
+        },
+        duration_ms,
+        stdout: [b"attempt stdout ".as_slice(), &hostile()].concat(),
+        stderr: [b"attempt stderr ".as_slice(), &hostile()].concat(),
+    }
+}
+
+/// Retried tests: one flaky (a crash, a panic, then a pass), one that
+/// never passed (a timeout, a panic, a panic), and one flaky that the run
+/// failed (`--flaky-result fail`).
+fn retried_records() -> Vec<TestRecord> {
+    let mut flaky = record("flaky_pass", "unit", Status::Passed, 3);
+    flaky.outcome.earlier_attempts = vec![
+        attempt(FailureKind::Crash, 4.0),
+        attempt(FailureKind::Panic, 3.0),
+    ];
+    let mut never = record(
+        "never_passes",
+        "unit",
+        Status::Failed(Failure::new(FailureKind::Panic, "still broken")),
+        3,
+    );
+    never.outcome.earlier_attempts = vec![
+        attempt(FailureKind::Timeout, 5.0),
+        attempt(FailureKind::Panic, 2.0),
+    ];
+    let mut failed_flaky = record(
+        "flaky_failed_run",
+        "unit",
+        Status::Failed(Failure::new(
+            FailureKind::Flaky,
+            "flaky: passed on attempt 2 after panic: attempt panic went wrong",
+        )),
+        2,
+    );
+    failed_flaky.outcome.earlier_attempts = vec![attempt(FailureKind::Panic, 1.0)];
+    vec![flaky, never, failed_flaky]
 }
 
 fn run_info(partition: Option<&str>, selected: usize, filtered_out: usize) -> RunInfo {
@@ -254,6 +307,51 @@ fn validate_against_schemas(junit: &Path, ctrf: &Path) {
         junit.display(),
         String::from_utf8_lossy(&output.stderr)
     );
+    validate_as_surefire(junit);
+}
+
+/// Surefire's own schema takes one `<testsuite>` per file, where ours has a
+/// `<testsuites>` root for several binaries, and it declares no `hostname`
+/// (Jenkins' does). Each suite, without that attribute, must validate: the
+/// flaky and rerun elements are written in the order Surefire requires.
+fn validate_as_surefire(junit: &Path) {
+    let xsd = schema("surefire-test-report.xsd");
+    let xml = std::fs::read_to_string(junit).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut rest = xml.as_str();
+    let mut suites = 0;
+    while let Some(start) = rest.find("<testsuite ") {
+        let end = rest[start..].find("</testsuite>").expect("a closed suite") + start;
+        let suite = &rest[start..end + "</testsuite>".len()];
+        rest = &rest[end..];
+        let without_host = match suite.find(" hostname=\"") {
+            Some(at) => {
+                let close = suite[at + 11..].find('"').unwrap() + at + 12;
+                format!("{}{}", &suite[..at], &suite[close..])
+            }
+            None => suite.to_owned(),
+        };
+        let file = dir.path().join(format!("suite-{suites}.xml"));
+        std::fs::write(
+            &file,
+            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{without_host}\n"),
+        )
+        .unwrap();
+        let output = Command::new("xmllint")
+            .args(["--noout", "--schema"])
+            .arg(&xsd)
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "Surefire's XSD rejects suite {suites} of {}: {}",
+            junit.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        suites += 1;
+    }
+    assert!(suites > 0, "no <testsuite> in {}", junit.display());
 }
 
 fn read_json(path: &Path) -> serde_json::Value {
@@ -291,16 +389,20 @@ fn hostile_output_gives_valid_redacted_reports() {
         errors, 5,
         "crash, timeout, setup, harness, interrupted are <error>"
     );
-    assert_eq!(failures, ALL_KINDS.len() - 5);
+    assert_eq!(
+        failures,
+        ALL_KINDS.len() - 5 + 2,
+        "never_passes and flaky_failed_run are <failure>"
+    );
     assert_eq!(skipped, 1);
 
     let ctrf = read_json(&paths.ctrf);
     let summary = &ctrf["results"]["summary"];
     assert_eq!(summary["tests"], records.len());
-    assert_eq!(summary["failed"], ALL_KINDS.len());
+    assert_eq!(summary["failed"], ALL_KINDS.len() + 2);
     assert_eq!(summary["passed"], 3);
     assert_eq!(summary["skipped"], 1);
-    assert_eq!(summary["flaky"], 1);
+    assert_eq!(summary["flaky"], 2, "flaky_pass and flaky_failed_run");
     let flaky = ctrf["results"]["tests"]
         .as_array()
         .unwrap()
@@ -310,6 +412,30 @@ fn hostile_output_gives_valid_redacted_reports() {
     assert_eq!(flaky["flaky"], true);
     assert_eq!(flaky["retries"], 2);
     assert_eq!(flaky["extra"]["leanvibe"]["attempts"], 3);
+    let attempts = flaky["retryAttempts"].as_array().unwrap();
+    let statuses: Vec<&str> = attempts
+        .iter()
+        .map(|a| a["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["failed", "failed", "passed"]);
+    assert_eq!(attempts[0]["extra"]["leanvibe"]["failureKind"], "crash");
+    assert_eq!(attempts[0]["message"], "attempt crash went wrong");
+    assert_eq!(attempts[0]["duration"], 4);
+    assert_eq!(attempts[1]["duration"], 3);
+    assert_eq!(
+        attempts[2]["duration"], 6,
+        "the last attempt: 12.5 - 4 - 3 ms"
+    );
+    assert!(
+        attempts[0]["stdout"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("attempt stdout ")
+    );
+    assert!(
+        attempts[2].get("stdout").is_none(),
+        "the last attempt's output is the test's"
+    );
     let timeout = ctrf["results"]["tests"]
         .as_array()
         .unwrap()
@@ -342,7 +468,22 @@ fn hostile_output_gives_valid_redacted_reports() {
         xml.contains(r#"classname="suite""#),
         "root tests use the binary name"
     );
-    assert!(xml.contains("[leanvibe-test] flaky: passed on attempt 3"));
+    let count = |element: &str| xml.matches(&format!("<{element} ")).count();
+    assert_eq!(
+        [
+            count("flakyFailure"),
+            count("flakyError"),
+            count("rerunFailure"),
+            count("rerunError"),
+        ],
+        [2, 1, 1, 1],
+        "flaky_pass: crash and panic; flaky_failed_run: panic; never_passes: timeout and panic"
+    );
+    assert!(xml.contains(r#"<flakyError message="attempt crash went wrong" type="crash">"#));
+    assert!(
+        xml.contains("<stackTrace>attempt 1 of 3 failed after 0.004 s\nattempt crash went wrong")
+    );
+    assert!(xml.contains(r#"<failure message="flaky: passed on attempt 2 after panic"#));
     // Two 1 MiB outputs for the 5 MiB test, plus small ones: well under 5 MiB.
     assert!(std::fs::metadata(&paths.junit).unwrap().len() < 4 * 1024 * 1024);
 
@@ -513,10 +654,16 @@ fn shards_merge_into_the_unsharded_run() {
     let (cases, failures, errors, skipped) = parse_junit(&junit_path);
     assert_eq!(
         (cases, failures + errors, skipped),
-        (records.len(), ALL_KINDS.len(), 1)
+        (records.len(), ALL_KINDS.len() + 2, 1),
+        "every kind, never_passes and flaky_failed_run fail"
     );
     let xml = std::fs::read_to_string(&junit_path).unwrap();
     assert!(xml.contains(r#"<property name="leanvibe.merged_from" value="hash:1/2,hash:2/2"/>"#));
+    assert_eq!(
+        xml.matches("<flakyFailure ").count(),
+        2,
+        "earlier attempts survive the merge"
+    );
 
     // Rendering the merge directly agrees with the CLI's file.
     let mut direct = Vec::new();

@@ -16,6 +16,7 @@ mod outcomes;
 mod perf;
 mod plugins;
 mod reports;
+mod retries;
 mod security;
 mod selection;
 mod sharding;

@@ -342,7 +342,6 @@ pub fn from_junit(path: &Path) -> (Reported, Option<String>) {
             })
         })
     };
-    let mut in_system_out = false;
     loop {
         let event = reader
             .read_event()
@@ -377,21 +376,15 @@ pub fn from_junit(path: &Path) -> (Reported, Option<String>) {
                         *verdict = Verdict::Skip;
                     }
                 }
-                b"system-out" => in_system_out = true,
+                // Surefire's encoding: a passing case with failed attempts.
+                b"flakyFailure" | b"flakyError" => {
+                    if let Some((_, Verdict::Pass { flaky })) = case.as_mut() {
+                        *flaky = true;
+                    }
+                }
                 _ => {}
             },
-            Event::Text(t) if in_system_out => {
-                let text = t.decode().expect("text decodes");
-                if text.contains("[leanvibe-test] flaky:")
-                    && let Some((_, Verdict::Pass { flaky })) = case.as_mut()
-                {
-                    *flaky = true;
-                }
-            }
             Event::End(e) => {
-                if e.name().as_ref() == b"system-out" {
-                    in_system_out = false;
-                }
                 if e.name().as_ref() == b"testcase"
                     && let Some((name, verdict)) = case.take()
                 {

@@ -397,6 +397,60 @@ fn merge_refuses_shards_that_lost_a_test() {
     );
 }
 
+/// Ignored tests are dealt out like the others (apart from them, as nextest
+/// does): each is skipped in exactly one shard, so the merge of the shards,
+/// by count or by hash, has the unsharded run's tests and skips, each once.
+#[test]
+fn merged_shards_skip_each_ignored_test_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = fixture_bin("select");
+    let ctrf_of = |out: &Path| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(out.join("select.ctrf.json")).unwrap())
+            .unwrap()
+    };
+    let whole = dir.path().join("whole");
+    let ran = run(&bin, &["--report-dir", whole.to_str().unwrap()], &[]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stdout);
+    let whole = ctrf_of(&whole)["results"]["summary"].clone();
+    assert!(whole["skipped"].as_u64().unwrap() >= 2, "{whole}");
+    for kind in ["count", "hash"] {
+        let mut shards = Vec::new();
+        for index in 1..=2 {
+            let out = dir.path().join(format!("{kind}-{index}"));
+            let partition = format!("{kind}:{index}/2");
+            let ran = run(
+                &bin,
+                &[
+                    "--partition",
+                    &partition,
+                    "--report-dir",
+                    out.to_str().unwrap(),
+                ],
+                &[],
+            );
+            assert_eq!(ran.code, Some(0), "{partition}: {}", ran.stdout);
+            shards.push(out);
+        }
+        let merged_dir = dir.path().join(format!("{kind}-merged"));
+        let merged = std::process::Command::new(fixture_bin("leanvibe-report"))
+            .arg("merge")
+            .args(&shards)
+            .arg("-o")
+            .arg(&merged_dir)
+            .output()
+            .unwrap();
+        assert!(
+            merged.status.success(),
+            "{kind}: {}",
+            String::from_utf8_lossy(&merged.stderr)
+        );
+        let merged = ctrf_of(&merged_dir)["results"]["summary"].clone();
+        for count in ["tests", "passed", "skipped"] {
+            assert_eq!(merged[count], whole[count], "{kind}: {count}");
+        }
+    }
+}
+
 /// Runs the `model` fixture's shard `partition` of CI pipeline `pipeline`,
 /// its reports in `out`; returns `out`.
 fn run_shard(out: &Path, partition: &str, pipeline: &str) -> std::path::PathBuf {

@@ -85,6 +85,12 @@ pub struct Profile {
     pub timeout_ms: Option<u64>,
     /// `retries`: default reruns of a failed test.
     pub retries: Option<u32>,
+    /// `flaky_result`: whether a test that passed on a retry passes or
+    /// fails the run (nextest's `flaky-result`).
+    pub flaky_result: Option<FlakyResult>,
+    /// `only_rerun`: retry only failures matching one of these patterns
+    /// (empty: every failure).
+    pub only_rerun: Vec<String>,
     /// `test_threads`: how many workers run tests at once.
     pub test_threads: Option<NonZeroUsize>,
     /// `report_dir`: where reports go, resolved against the file's directory.
@@ -95,6 +101,24 @@ pub struct Profile {
     pub json: Option<PathBuf>,
     /// `redact`: scrub secrets from reports.
     pub redact: Option<bool>,
+}
+
+/// What a flaky test (failed, then passed on a retry) counts as.
+///
+/// ```
+/// use leanvibe_test::config::{Config, FlakyResult};
+/// let config = Config::parse("[profile.ci]\nflaky_result = \"fail\"\n", "leanvibe.toml".as_ref())?;
+/// assert_eq!(config.profile("ci")?.flaky_result, Some(FlakyResult::Fail));
+/// # Ok::<(), leanvibe_test::config::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FlakyResult {
+    /// It passes, marked flaky in the console and the reports (the default,
+    /// as in nextest).
+    #[default]
+    Pass,
+    /// It fails the run, with failure kind `flaky`.
+    Fail,
 }
 
 impl Profile {
@@ -131,6 +155,12 @@ impl Profile {
             max_rss_bytes: self.max_rss_bytes.or(parent.max_rss_bytes),
             timeout_ms: self.timeout_ms.or(parent.timeout_ms),
             retries: self.retries.or(parent.retries),
+            flaky_result: self.flaky_result.or(parent.flaky_result),
+            only_rerun: if self.only_rerun.is_empty() {
+                parent.only_rerun.clone()
+            } else {
+                self.only_rerun
+            },
             test_threads: self.test_threads.or(parent.test_threads),
             report_dir: self.report_dir.or_else(|| parent.report_dir.clone()),
             junit: self.junit.or_else(|| parent.junit.clone()),

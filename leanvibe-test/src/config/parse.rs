@@ -1,7 +1,7 @@
 //! Reading `leanvibe.toml` into profiles, checking every key and value
 //! against the spans toml keeps, so errors can name the line.
 
-use super::Profile;
+use super::{FlakyResult, Profile};
 use crate::errors::ConfigError;
 use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
@@ -17,6 +17,8 @@ pub(super) const PROFILE_KEYS: &[&str] = &[
     "max_rss_mb",
     "timeout_ms",
     "retries",
+    "flaky_result",
+    "only_rerun",
     "test_threads",
     "report_dir",
     "junit",
@@ -174,6 +176,40 @@ impl File<'_> {
                         .and_then(|n| u32::try_from(n).ok())
                         .ok_or_else(|| bad("a whole number, 0 or more"))?;
                     profile.retries = Some(n);
+                }
+                "flaky_result" => {
+                    profile.flaky_result = Some(match v {
+                        DeValue::String(s) if s == "pass" => FlakyResult::Pass,
+                        DeValue::String(s) if s == "fail" => FlakyResult::Fail,
+                        _ => return Err(bad("\"pass\" or \"fail\"")),
+                    });
+                }
+                "only_rerun" => {
+                    const PATTERNS: &str = "a regular expression, or an array of them";
+                    let patterns: Vec<String> = match v {
+                        DeValue::String(s) => vec![s.to_string()],
+                        DeValue::Array(items) => items
+                            .iter()
+                            .map(|item| match item.get_ref() {
+                                DeValue::String(s) => Ok(s.to_string()),
+                                _ => Err(bad(PATTERNS)),
+                            })
+                            .collect::<Result<_, _>>()?,
+                        _ => return Err(bad(PATTERNS)),
+                    };
+                    if let Some(invalid) =
+                        patterns.iter().find(|p| regex_lite::Regex::new(p).is_err())
+                    {
+                        return Err(ConfigError::BadValue {
+                            path: self.path.to_path_buf(),
+                            line: self.line(value.span().start),
+                            key: "only_rerun".to_string(),
+                            table: table.clone(),
+                            expected: PATTERNS,
+                            found: format!("the invalid pattern {invalid:?}"),
+                        });
+                    }
+                    profile.only_rerun = patterns;
                 }
                 "test_threads" => {
                     let n = integer(v)

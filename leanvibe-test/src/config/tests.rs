@@ -17,10 +17,12 @@ const GOOD: &str = r#"# budgets for the plugin SDK
 max_ms = 50
 max_mb = 80
 timeout_ms = 60_000
+only_rerun = "^timeout"
 
 [profile.ci]
 max_ms = 75.5
 retries = 2
+flaky_result = "fail"
 test_threads = 4
 max_rss_mb = 256
 report_dir = "target/leanvibe"
@@ -44,6 +46,10 @@ fn good_file_with_every_key() {
     assert_eq!(ci.name, "ci");
     assert_eq!(ci.max_ms, Some(75.5));
     assert_eq!(ci.retries, Some(2));
+    assert_eq!(ci.flaky_result, Some(FlakyResult::Fail));
+    assert_eq!(default.flaky_result, None);
+    // Inherited from [profile.default], a string read as a list of one.
+    assert_eq!(ci.only_rerun, ["^timeout"]);
     assert_eq!(ci.test_threads, NonZeroUsize::new(4));
     assert_eq!(ci.max_rss_bytes, Some(256 * MIB));
     assert_eq!(ci.report_dir, Some(PathBuf::from("target/leanvibe")));
@@ -79,7 +85,8 @@ fn unknown_key_names_file_line_table_and_valid_keys() {
     assert_eq!(
         error(text),
         "leanvibe.toml:7: unknown key `max_mbs` in [profile.ci]; valid keys: max_ms, max_mb, \
-         max_kb, max_rss_mb, timeout_ms, retries, test_threads, report_dir, junit, json, redact"
+         max_kb, max_rss_mb, timeout_ms, retries, flaky_result, only_rerun, test_threads, \
+         report_dir, junit, json, redact"
     );
     assert_eq!(
         error("budget = 3\n"),
@@ -107,6 +114,18 @@ fn bad_values_name_the_expected_type() {
     assert_eq!(
         error("[profile.ci]\nretries = 1.5\n"),
         "leanvibe.toml:2: `retries` in [profile.ci] must be a whole number, 0 or more, found float 1.5"
+    );
+    assert_eq!(
+        error("[profile.ci]\nflaky_result = \"maybe\"\n"),
+        "leanvibe.toml:2: `flaky_result` in [profile.ci] must be \"pass\" or \"fail\", found string \"maybe\""
+    );
+    assert_eq!(
+        error("[profile.ci]\n\nonly_rerun = [\"ok\", \"(open\"]\n"),
+        "leanvibe.toml:3: `only_rerun` in [profile.ci] must be a regular expression, or an array of them, found the invalid pattern \"(open\""
+    );
+    assert_eq!(
+        error("[profile.ci]\nonly_rerun = 3\n"),
+        "leanvibe.toml:2: `only_rerun` in [profile.ci] must be a regular expression, or an array of them, found integer 3"
     );
     assert_eq!(
         error("[profile.ci]\ntest_threads = 0\n"),

@@ -4,7 +4,7 @@
 use super::ctrf::*;
 use super::{ReportOptions, RunEnd, RunEvent, RunInfo};
 use crate::json::{Map, Value};
-use crate::record::{Status, TestRecord};
+use crate::record::{FailureKind, Status, TestRecord};
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -148,16 +148,7 @@ impl Collector {
             ),
         };
         let retry_attempts = if attempts > 1 {
-            (1..=attempts)
-                .map(|attempt| CtrfAttempt {
-                    attempt,
-                    status: if attempt == attempts && status == CtrfStatus::Passed {
-                        CtrfStatus::Passed
-                    } else {
-                        CtrfStatus::Failed
-                    },
-                })
-                .collect()
+            self.retry_attempts(record, message.clone(), trace.clone())
         } else {
             Vec::new()
         };
@@ -203,6 +194,74 @@ impl Collector {
             stderr: lines(o.clean_output(&record.stderr)),
             extra,
         }
+    }
+
+    /// `retryAttempts`: each earlier attempt with its failure and output,
+    /// then the last, whose output is the test's own.
+    fn retry_attempts(
+        &self,
+        record: &TestRecord,
+        last_message: Option<String>,
+        last_trace: Option<String>,
+    ) -> Vec<CtrfAttempt> {
+        let o = &self.options;
+        let outcome = &record.outcome;
+        let earlier = &outcome.earlier_attempts;
+        let kind_extra = |kind: &str| {
+            let mut ours = Map::new();
+            ours.insert("failureKind".into(), Value::String(kind.to_owned()));
+            let mut extra = Map::new();
+            extra.insert(EXTRA_KEY.into(), Value::Object(ours));
+            extra
+        };
+        let mut attempts: Vec<CtrfAttempt> = earlier
+            .iter()
+            .zip(1..)
+            .map(|(attempt, number)| {
+                let f = &attempt.failure;
+                let full = o.clean_text(&f.full_text());
+                let headline = o.clean_text(f.headline());
+                CtrfAttempt {
+                    attempt: number,
+                    status: CtrfStatus::Failed,
+                    duration: Some(ms(attempt.duration_ms)),
+                    trace: (full != headline).then_some(full),
+                    message: Some(headline),
+                    stdout: lines(o.clean_output(&attempt.stdout)),
+                    stderr: lines(o.clean_output(&attempt.stderr)),
+                    extra: kind_extra(f.kind.as_str()),
+                }
+            })
+            .collect();
+        let earlier_ms: f64 = earlier.iter().map(|a| a.duration_ms).sum();
+        let duration = Some(ms((outcome.duration_ms - earlier_ms).max(0.0)));
+        let number = outcome.measurements.attempts.max(earlier.len() as u32 + 1);
+        let last = match &outcome.status {
+            // A flaky test that the run failed (`--flaky-result fail`) did
+            // pass its last attempt.
+            Status::Failed(f) if f.kind != FailureKind::Flaky => CtrfAttempt {
+                attempt: number,
+                status: CtrfStatus::Failed,
+                duration,
+                message: last_message,
+                trace: last_trace,
+                stdout: Vec::new(),
+                stderr: Vec::new(),
+                extra: kind_extra(f.kind.as_str()),
+            },
+            _ => CtrfAttempt {
+                attempt: number,
+                status: CtrfStatus::Passed,
+                duration,
+                message: None,
+                trace: None,
+                stdout: Vec::new(),
+                stderr: Vec::new(),
+                extra: Map::new(),
+            },
+        };
+        attempts.push(last);
+        attempts
     }
 
     fn finish(&mut self) -> CtrfReport {

@@ -166,6 +166,7 @@ impl Console {
         if !self.failures.is_empty() {
             writeln!(self.out, "\nfailures:\n")?;
             for record in std::mem::take(&mut self.failures) {
+                self.write_earlier_attempts(&record)?;
                 self.write_output(&record)?;
                 self.write_failure(&record)?;
                 self.failures.push(record);
@@ -212,11 +213,43 @@ impl Console {
     }
 
     fn write_output(&mut self, record: &TestRecord) -> io::Result<()> {
-        for (stream, bytes) in [("stdout", &record.stdout), ("stderr", &record.stderr)] {
+        let attempts = record.outcome.measurements.attempts;
+        let label = if record.outcome.earlier_attempts.is_empty() {
+            record.name.clone()
+        } else {
+            format!("{} (attempt {attempts} of {attempts})", record.name)
+        };
+        self.write_streams(&label, &record.stdout, &record.stderr)
+    }
+
+    /// A retried test's earlier attempts, as nextest shows them: each one's
+    /// output, then its failure unless the panic hook already printed it.
+    fn write_earlier_attempts(&mut self, record: &TestRecord) -> io::Result<()> {
+        let total = record.outcome.measurements.attempts;
+        for (attempt, number) in record.outcome.earlier_attempts.iter().zip(1..) {
+            let label = format!("{} (attempt {number} of {total})", record.name);
+            self.write_streams(&label, &attempt.stdout, &attempt.stderr)?;
+            let failure = &attempt.failure;
+            if failure.kind == FailureKind::Panic && !attempt.stderr.is_empty() {
+                continue;
+            }
+            writeln!(
+                self.out,
+                "---- {label} failure ({}) ----",
+                failure.kind.as_str()
+            )?;
+            let message = self.shown(&failure.full_text());
+            writeln!(self.out, "{message}\n")?;
+        }
+        Ok(())
+    }
+
+    fn write_streams(&mut self, label: &str, stdout: &[u8], stderr: &[u8]) -> io::Result<()> {
+        for (stream, bytes) in [("stdout", stdout), ("stderr", stderr)] {
             if bytes.is_empty() {
                 continue;
             }
-            writeln!(self.out, "---- {} {stream} ----", record.name)?;
+            writeln!(self.out, "---- {label} {stream} ----")?;
             let shown = self.shown(&String::from_utf8_lossy(bytes));
             self.out.write_all(shown.as_bytes())?;
             if !shown.ends_with('\n') {

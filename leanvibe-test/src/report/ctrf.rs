@@ -168,14 +168,53 @@ pub struct CtrfTest {
     pub extra: Map,
 }
 
-/// `results.tests[].retryAttempts[]`.
+/// `results.tests[].retryAttempts[]`: every attempt of a retried test, the
+/// last included. The last attempt's output is the test's own `stdout` and
+/// `stderr`, not repeated here.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CtrfAttempt {
     /// From 1.
     pub attempt: u32,
     /// Every attempt but a flaky test's last failed: retries happen only
     /// after a failure.
     pub status: CtrfStatus,
+    /// Its wall time, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<u64>,
+    /// A failed attempt's headline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// A failed attempt's whole text, when longer than its headline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<String>,
+    /// An earlier attempt's standard output, line by line.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stdout: Vec<String>,
+    /// An earlier attempt's standard error, line by line.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stderr: Vec<String>,
+    /// `{"leanvibe": {"failureKind": ...}}` for a failed attempt.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub extra: Map,
+}
+
+impl CtrfAttempt {
+    /// The failure kind of a failed attempt (`panic`, `timeout`, ...).
+    ///
+    /// ```
+    /// # use leanvibe_test::report::ctrf::{CtrfAttempt, CtrfStatus};
+    /// let attempt: CtrfAttempt = leanvibe_test::json::from_str(
+    ///     r#"{"attempt":1,"status":"failed","extra":{"leanvibe":{"failureKind":"crash"}}}"#,
+    /// ).unwrap();
+    /// assert_eq!(attempt.failure_kind().as_deref(), Some("crash"));
+    /// ```
+    pub fn failure_kind(&self) -> Option<String> {
+        match self.extra.get(EXTRA_KEY)?.get("failureKind")? {
+            crate::json::Value::String(kind) => Some(kind.clone()),
+            _ => None,
+        }
+    }
 }
 
 /// `results.environment`.

@@ -17,10 +17,16 @@
 //!   could not run to a verdict) are `<error>`, every other kind is
 //!   `<failure>`; `type` is the kind, `message` the first line, the body the
 //!   whole message (with budget and measured figures for `budget.*` kinds);
-//! - an ignored test has `<skipped message="reason"/>`; a flaky test passes,
-//!   with a note in `<system-out>` and a `<name>.attempts` property.
+//! - an ignored test has `<skipped message="reason"/>`;
+//! - a retried test stays one `<testcase>` (one per attempt would turn
+//!   dashboards red for a test that passed): its earlier attempts are
+//!   Surefire's `<flakyFailure>`/`<flakyError>` when it passed in the end,
+//!   `<rerunFailure>`/`<rerunError>` when it never did, each with its
+//!   `message`, `type`, `stackTrace` (opened by the attempt's time) and
+//!   output; the verdict element is the last attempt's, as in CTRF and the
+//!   console, and a `<name>.attempts` property gives the count.
 
-use super::ctrf::{CtrfReport, CtrfStatus, CtrfTest, RunExtra, TestExtra};
+use super::ctrf::{CtrfAttempt, CtrfReport, CtrfStatus, CtrfTest, RunExtra, TestExtra};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event as Xml};
 use std::io::{self, Write};
@@ -176,48 +182,68 @@ fn write_case(xml: &mut Writer<&mut dyn Write>, binary: &str, test: &CtrfTest) -
         ("classname", classname.as_str()),
         ("time", seconds(test.duration).as_str()),
     ]);
-    let flaky_note = (test.flaky == Some(true)).then(|| {
-        format!(
-            "[leanvibe-test] flaky: passed on attempt {} after {} failed attempt(s)\n",
-            ours.attempts,
-            ours.attempts.saturating_sub(1)
-        )
-    });
-    let stdout = flaky_note.unwrap_or_default() + &joined(&test.stdout);
+    let stdout = joined(&test.stdout);
     let stderr = joined(&test.stderr);
     let verdict = test.status == CtrfStatus::Failed || test.status == CtrfStatus::Skipped;
-    if !verdict && stdout.is_empty() && stderr.is_empty() {
+    let earlier = test.retry_attempts.split_last().map_or(&[][..], |(_, e)| e);
+    if !verdict && earlier.is_empty() && stdout.is_empty() && stderr.is_empty() {
         return xml.write_event(Xml::Empty(case));
     }
     xml.write_event(Xml::Start(case))?;
-    match test.status {
-        CtrfStatus::Failed => {
-            let kind = ours
-                .failure_kind
-                .clone()
-                .unwrap_or_else(|| "failure".to_owned());
-            let element = if is_error_kind(&kind) {
-                "error"
-            } else {
-                "failure"
-            };
+    // The verdict: `<failure>` or `<error>`, and the earlier attempts.
+    // Surefire's schema wants each failure-like element in a set order
+    // (failure, rerunFailure, flakyFailure, skipped, error, rerunError,
+    // flakyError); Jenkins' takes any order, so this one suits both.
+    let kind = ours
+        .failure_kind
+        .clone()
+        .unwrap_or_else(|| "failure".to_owned());
+    let verdict_element = match test.status {
+        CtrfStatus::Failed if is_error_kind(&kind) => Some("error"),
+        CtrfStatus::Failed => Some("failure"),
+        _ => None,
+    };
+    // A test that passed in the end (flaky, even when the run failed it
+    // for that) has flaky attempts; one that never passed has reruns.
+    let passed_last = test.retry_attempts.last().map(|a| a.status) == Some(CtrfStatus::Passed);
+    let total = test.retry_attempts.len();
+    for error_group in [false, true] {
+        if verdict_element == Some(if error_group { "error" } else { "failure" }) {
             let mut body = test.full_message().unwrap_or_default().to_owned();
             if kind.starts_with("budget.") {
                 body.push_str(&budget_text(&ours));
             }
             let message = attribute_text(test.message.as_deref().unwrap_or(&kind));
-            let start = BytesStart::new(element)
+            let start = BytesStart::new(verdict_element.expect("matched above"))
                 .with_attributes([("message", message.as_str()), ("type", kind.as_str())]);
             text_element(xml, start, &body)?;
         }
-        CtrfStatus::Skipped => {
+        for prefix in ["rerun", "flaky"] {
+            if (prefix == "flaky") != passed_last {
+                continue;
+            }
+            for attempt in earlier {
+                let attempt_kind = attempt.failure_kind().unwrap_or_else(|| "failure".into());
+                if is_error_kind(&attempt_kind) != error_group {
+                    continue;
+                }
+                let suffix = if error_group { "Error" } else { "Failure" };
+                write_attempt(
+                    xml,
+                    &format!("{prefix}{suffix}"),
+                    attempt,
+                    &attempt_kind,
+                    total,
+                )?;
+            }
+        }
+        if !error_group && test.status == CtrfStatus::Skipped {
             let mut skipped = BytesStart::new("skipped");
             if let Some(reason) = &test.message {
                 skipped.push_attribute(("message", attribute_text(reason).as_str()));
             }
             xml.write_event(Xml::Empty(skipped))?;
         }
-        _ => {}
     }
     if !stdout.is_empty() {
         text_element(xml, BytesStart::new("system-out"), &stdout)?;
@@ -226,6 +252,43 @@ fn write_case(xml: &mut Writer<&mut dyn Write>, binary: &str, test: &CtrfTest) -
         text_element(xml, BytesStart::new("system-err"), &stderr)?;
     }
     xml.write_event(Xml::End(BytesEnd::new("testcase")))
+}
+
+/// One earlier attempt as Surefire writes a rerun: `message` and `type`
+/// attributes, then `stackTrace`, `system-out` and `system-err`. Neither
+/// schema has a `time` on these elements, so the attempt's time opens its
+/// `stackTrace`.
+fn write_attempt(
+    xml: &mut Writer<&mut dyn Write>,
+    element: &str,
+    attempt: &CtrfAttempt,
+    kind: &str,
+    total: usize,
+) -> io::Result<()> {
+    let message = attribute_text(attempt.message.as_deref().unwrap_or(kind));
+    let start =
+        BytesStart::new(element).with_attributes([("message", message.as_str()), ("type", kind)]);
+    xml.write_event(Xml::Start(start))?;
+    let text = attempt
+        .trace
+        .as_deref()
+        .or(attempt.message.as_deref())
+        .unwrap_or(kind);
+    let trace = format!(
+        "attempt {} of {total} failed after {} s\n{text}",
+        attempt.attempt,
+        seconds(attempt.duration.unwrap_or(0))
+    );
+    text_element(xml, BytesStart::new("stackTrace"), &trace)?;
+    let stdout = joined(&attempt.stdout);
+    if !stdout.is_empty() {
+        text_element(xml, BytesStart::new("system-out"), &stdout)?;
+    }
+    let stderr = joined(&attempt.stderr);
+    if !stderr.is_empty() {
+        text_element(xml, BytesStart::new("system-err"), &stderr)?;
+    }
+    xml.write_event(Xml::End(BytesEnd::new(element.to_owned())))
 }
 
 fn text_element(

@@ -24,7 +24,9 @@ pub(crate) mod stdio;
 pub mod timings;
 
 /// What each reporter is given about a finished test.
-pub use crate::record::{Failure, FailureKind, Measurements, Status, TestOutcome, TestRecord};
+pub use crate::record::{
+    Attempt, Failure, FailureKind, Measurements, Status, TestOutcome, TestRecord,
+};
 pub use options::ReportOptions;
 
 use std::time::SystemTime;
@@ -175,7 +177,8 @@ pub struct RunSummary {
     pub failed: usize,
     /// Tests not run because ignored.
     pub ignored: usize,
-    /// Tests that passed only after a retry.
+    /// Tests that passed only after a retry (counted as passed, or as
+    /// failed with `--flaky-result fail`).
     pub flaky: usize,
     /// Tests removed by selection.
     pub filtered_out: usize,
@@ -192,14 +195,12 @@ impl RunSummary {
     pub fn count(&mut self, record: &TestRecord) {
         use crate::record::Status;
         match &record.outcome.status {
-            Status::Passed => {
-                self.passed += 1;
-                if record.is_flaky() {
-                    self.flaky += 1;
-                }
-            }
+            Status::Passed => self.passed += 1,
             Status::Failed(_) => self.failed += 1,
             Status::Ignored { .. } => self.ignored += 1,
+        }
+        if record.is_flaky() {
+            self.flaky += 1;
         }
     }
 }

@@ -13,6 +13,8 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 pub(crate) struct FdCapture {
     files: [File; 2],
     saved: Option<[OwnedFd; 2]>,
+    /// How far each file has been handed out by [`cut`](FdCapture::cut).
+    taken: [u64; 2],
 }
 
 impl FdCapture {
@@ -24,6 +26,7 @@ impl FdCapture {
                 crate::scratch::anonymous_file()?,
             ],
             saved: None,
+            taken: [0; 2],
         })
     }
 
@@ -39,11 +42,31 @@ impl FdCapture {
         }
         let [out, err]: [OwnedFd; 2] = saved.try_into().expect("two fds were saved");
         self.saved = Some([out, err]);
+        self.taken = [0; 2];
         Ok(())
     }
 
-    /// Puts fds 1 and 2 back and returns what was written (stdout, stderr),
-    /// each bounded to `cap` bytes by [`read_bounded`].
+    /// What was written since the last cut (stdout, stderr), each bounded to
+    /// `cap` bytes; capture goes on. Splits a retried test's output by
+    /// attempt.
+    pub(crate) fn cut(&mut self, cap: usize) -> io::Result<(Vec<u8>, Vec<u8>)> {
+        flush_std();
+        self.read_rest(cap)
+    }
+
+    fn read_rest(&mut self, cap: usize) -> io::Result<(Vec<u8>, Vec<u8>)> {
+        let mut read = |i: usize| -> io::Result<Vec<u8>> {
+            let file = &self.files[i];
+            let end = file.metadata()?.len();
+            let start = self.taken[i].min(end);
+            self.taken[i] = end;
+            Ok(read_bounded(file, start, end, cap))
+        };
+        Ok((read(0)?, read(1)?))
+    }
+
+    /// Puts fds 1 and 2 back and returns what was written since the last
+    /// cut (stdout, stderr), each bounded to `cap` bytes by [`read_bounded`].
     pub(crate) fn end(&mut self, cap: usize) -> io::Result<(Vec<u8>, Vec<u8>)> {
         flush_std();
         self.end_unflushed(cap)
@@ -58,11 +81,7 @@ impl FdCapture {
                 dup2(original.as_raw_fd(), fd)?;
             }
         }
-        let read = |file: &File| -> io::Result<Vec<u8>> {
-            Ok(read_bounded(file, 0, file.metadata()?.len(), cap))
-        };
-        let [out, err] = &self.files;
-        Ok((read(out)?, read(err)?))
+        self.read_rest(cap)
     }
 }
 

@@ -4,9 +4,10 @@
 //! Both a pool worker and the in-process mode call [`run_test`]; neither
 //! knows anything else about how a test is judged.
 
+use super::retry::RetryFilter;
 use crate::__private::{KindedFailure, SetupFailure};
 use crate::measure;
-use crate::record::{Failure, FailureKind, Measurements, Status, TestOutcome};
+use crate::record::{Attempt, Failure, FailureKind, Measurements, Status, TestOutcome};
 use crate::registry::{Budget, ShouldPanic, TestCase};
 use crate::skip::Skipped;
 use std::cell::RefCell;
@@ -110,23 +111,47 @@ fn run_body_once(case: &TestCase) -> (RunEnd, f64) {
 }
 
 /// Runs `case` with its effective `budget` (attributes merged over the
-/// profile), retrying a failure up to `budget.retries` times.
-pub(crate) fn run_test(case: &TestCase, budget: &Budget) -> TestOutcome {
+/// profile), retrying a failure while `budget.retries` allows and `retry`
+/// lets it. `attempts_before` attempts already ran elsewhere (in workers
+/// that crashed). Each failed attempt that is retried goes to `on_retry`
+/// as it happens, so the caller can keep it, and the output it wrote, even
+/// if a later attempt takes the process down.
+pub(crate) fn run_test(
+    case: &TestCase,
+    budget: &Budget,
+    retry: &RetryFilter,
+    attempts_before: u32,
+    on_retry: &mut dyn FnMut(Attempt),
+) -> TestOutcome {
     let started = Instant::now();
     let attempts_allowed = budget.retries.unwrap_or(0).saturating_add(1);
-    let mut attempts = 0;
+    let mut attempts = attempts_before;
     loop {
         attempts += 1;
+        let attempt_started = Instant::now();
         let (status, mut measurements) = run_attempt(case, budget);
-        if !status.is_failed() || attempts >= attempts_allowed {
+        let retried = match &status {
+            Status::Failed(failure) if attempts < attempts_allowed && retry.allows(failure) => {
+                Some(failure.clone())
+            }
+            _ => None,
+        };
+        let Some(failure) = retried else {
             measurements.attempts = attempts;
             return TestOutcome {
                 status,
                 duration_ms: started.elapsed().as_secs_f64() * 1000.0,
                 measurements,
+                earlier_attempts: Vec::new(),
                 extra: crate::attach::take(),
             };
-        }
+        };
+        on_retry(Attempt {
+            failure,
+            duration_ms: attempt_started.elapsed().as_secs_f64() * 1000.0,
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+        });
     }
 }
 

@@ -23,7 +23,7 @@ use super::capture::FdCapture;
 use super::interrupt::{self, Signal};
 use super::{Dispatch, RunSettings, execute, failed_outcome, record};
 use crate::plan::PlannedTest;
-use crate::record::{FailureKind, TestRecord};
+use crate::record::{Attempt, FailureKind, TestRecord};
 use crate::report::{RunEnd, RunEvent};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
@@ -124,9 +124,24 @@ pub(super) fn run(
         {
             eprintln!("error: cannot capture test output: {e}");
         }
-        let outcome = execute::run_test(test.case, &budget);
+        let mut on_retry = |mut attempt: Attempt| {
+            if let Some(capture) = lock(&guard.capture).as_mut() {
+                (attempt.stdout, attempt.stderr) =
+                    capture.cut(settings.output_cap).unwrap_or_default();
+            }
+            let mut state = lock(&guard.state);
+            if let Some(running) = state.running.as_mut() {
+                // Kept where the stop paths find it, and each attempt gets
+                // the whole timeout.
+                running.record.outcome.earlier_attempts.push(attempt);
+                running.deadline = Instant::now() + running.timeout;
+            }
+        };
+        let mut outcome = execute::run_test(test.case, &budget, &settings.retry, 0, &mut on_retry);
         // Disarmed first: a test that has returned is not a timeout.
-        lock(&guard.state).running = None;
+        if let Some(running) = lock(&guard.state).running.take() {
+            outcome.earlier_attempts = running.record.outcome.earlier_attempts;
+        }
         let (stdout, stderr) = match lock(&guard.capture).as_mut() {
             Some(capture) => capture.end(settings.output_cap).unwrap_or_default(),
             None => Default::default(),
@@ -260,7 +275,10 @@ impl Guard {
                 None => Default::default(),
             };
             let mut record = running.record;
+            let earlier = std::mem::take(&mut record.outcome.earlier_attempts);
             record.outcome = failed_outcome(kind, message, running.started.elapsed());
+            record.outcome.measurements.attempts = earlier.len() as u32 + 1;
+            record.outcome.earlier_attempts = earlier;
             record.stdout = stdout;
             record.stderr = stderr;
             dispatch.finished(&record);

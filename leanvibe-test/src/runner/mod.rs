@@ -10,6 +10,7 @@ mod in_process;
 mod interrupt;
 mod pool;
 mod protocol;
+pub(crate) mod retry;
 mod spawn;
 pub(crate) mod worker;
 
@@ -40,6 +41,10 @@ pub(crate) struct RunSettings {
     pub profile: crate::config::Profile,
     /// Bytes of each test's stdout and stderr the harness keeps.
     pub output_cap: usize,
+    /// Which failures are retried (`--only-rerun`), retries allowing.
+    pub retry: retry::RetryFilter,
+    /// A flaky test fails the run (`--flaky-result fail`).
+    pub flaky_fails: bool,
 }
 
 impl RunSettings {
@@ -62,6 +67,8 @@ pub(crate) struct Dispatch {
     reporters: Vec<Box<dyn Reporter>>,
     summary: RunSummary,
     errors: Vec<String>,
+    /// `--flaky-result fail`: see [`flaky_verdict`].
+    flaky_fails: bool,
 }
 
 impl Dispatch {
@@ -71,6 +78,7 @@ impl Dispatch {
         reporters: Vec<Box<dyn Reporter>>,
         filtered_out: usize,
         errors: Vec<String>,
+        flaky_fails: bool,
     ) -> Dispatch {
         Dispatch {
             reporters,
@@ -79,6 +87,7 @@ impl Dispatch {
                 ..RunSummary::default()
             },
             errors,
+            flaky_fails,
         }
     }
 
@@ -106,6 +115,13 @@ impl Dispatch {
     }
 
     fn finished(&mut self, record: &TestRecord) {
+        if self.flaky_fails && record.is_flaky() {
+            let mut failed = record.clone();
+            failed.outcome.status = Status::Failed(flaky_verdict(record));
+            self.summary.count(&failed);
+            self.emit(&RunEvent::TestFinished(&failed));
+            return;
+        }
         self.summary.count(record);
         self.emit(&RunEvent::TestFinished(record));
     }
@@ -141,6 +157,25 @@ impl Dispatch {
     }
 }
 
+/// What a flaky test fails with when the run counts flakiness as failure
+/// (`--flaky-result fail`): it passed, so the headline says on which
+/// attempt, and the first failure it had.
+fn flaky_verdict(record: &TestRecord) -> Failure {
+    let attempts = record.outcome.measurements.attempts;
+    let first = record
+        .outcome
+        .earlier_attempts
+        .first()
+        .map(|a| format!("{}: {}", a.failure.kind.as_str(), a.failure.headline()))
+        .unwrap_or_else(|| "a failure".to_owned());
+    Failure::new(
+        FailureKind::Flaky,
+        format!(
+            "flaky: passed on attempt {attempts} after {first} (--flaky-result fail counts this as a failure)"
+        ),
+    )
+}
+
 /// Builds the record reporters get from what the runner knows.
 fn record(
     test: &PlannedTest,
@@ -174,6 +209,7 @@ fn failed_outcome(kind: FailureKind, message: String, duration: Duration) -> Tes
             attempts: 1,
             ..Measurements::default()
         },
+        earlier_attempts: Vec::new(),
         extra: Default::default(),
     }
 }
@@ -188,6 +224,7 @@ fn ignored_outcome(ignore: Ignore) -> TestOutcome {
         },
         duration_ms: 0.0,
         measurements: Measurements::default(),
+        earlier_attempts: Vec::new(),
         extra: Default::default(),
     }
 }
@@ -281,6 +318,7 @@ fn in_pool(
         workers: settings.workers,
         capture: settings.capture,
         output_cap: settings.output_cap,
+        retry: settings.retry.clone(),
     };
     let mut events = Events {
         tests,

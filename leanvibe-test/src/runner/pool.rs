@@ -29,8 +29,9 @@
 use super::capture::read_bounded;
 use super::interrupt::{self, Interrupts, Signal};
 use super::protocol::{Report, RunTest};
+use super::retry::RetryFilter;
 use super::spawn::{self, WorkerProcess};
-use crate::record::{Failure, FailureKind, Measurements, Status, TestOutcome};
+use crate::record::{Attempt, Failure, FailureKind, Measurements, Status, TestOutcome};
 use crate::registry::Budget;
 use std::collections::VecDeque;
 use std::fs::File;
@@ -62,6 +63,8 @@ pub(crate) struct PoolConfig {
     /// Bytes of each test's stdout and stderr the harness keeps (head and
     /// tail); 0 keeps everything.
     pub output_cap: usize,
+    /// Which failures are retried (`--only-rerun`), retries allowing.
+    pub retry: RetryFilter,
 }
 
 /// What the pool tells its caller as tests progress.
@@ -133,6 +136,8 @@ pub(crate) fn run(
         stopping: false,
         spawn_failure: None,
         start_failures: 0,
+        earlier_attempts: vec![Vec::new(); jobs.len()],
+        lost_ms: vec![0.0; jobs.len()],
     };
     for _ in 0..config.workers.min(jobs.len()) {
         let worker = pool.spawn()?;
@@ -141,6 +146,7 @@ pub(crate) fn run(
     while pool.remaining > 0 {
         if pool.workers.is_empty() {
             // Every worker was lost and none could be started again.
+            pool.give_up_retries(events);
             let reason = pool
                 .spawn_failure
                 .take()
@@ -210,6 +216,12 @@ struct Pool<'a> {
     spawn_failure: Option<String>,
     /// Workers in a row that never became ready.
     start_failures: u32,
+    /// Per job, its failed attempts so far, with their output: kept here
+    /// as each is reported, so a worker that dies later loses none.
+    earlier_attempts: Vec<Vec<Attempt>>,
+    /// Per job, the time of attempts that ended with their worker (a
+    /// worker's own result counts only the attempts it ran).
+    lost_ms: Vec<f64>,
 }
 
 impl Drop for Pool<'_> {
@@ -353,6 +365,8 @@ impl Pool<'_> {
                     index: job.registry_index,
                     name: job.name.clone(),
                     budget: job.budget,
+                    attempts_before: self.earlier_attempts[job_index].len() as u32,
+                    only_rerun: self.config.retry.source().map(str::to_owned),
                 };
                 crate::json::to_writer(&mut worker.unsent, &command)
                     .expect("a command always encodes");
@@ -544,6 +558,38 @@ impl Pool<'_> {
                     self.workers[position].retired = Some(retire);
                     continue;
                 }
+                Ok(Report::Retrying { retrying }) => {
+                    let expected = self.workers[position].queue.front().copied();
+                    let Some(job_index) =
+                        expected.filter(|&job| self.jobs[job].registry_index == retrying.index)
+                    else {
+                        let message = format!(
+                            "the worker reported an attempt of registry entry {} while another test was running",
+                            retrying.index
+                        );
+                        return self.stop_broken(position, message, events);
+                    };
+                    let worker = &mut self.workers[position];
+                    let cap = self.config.output_cap;
+                    let mut attempt = retrying.attempt;
+                    attempt.stdout = take_output(
+                        &worker.stdout,
+                        &mut worker.stdout_pos,
+                        retrying.stdout_end,
+                        cap,
+                    );
+                    attempt.stderr = take_output(
+                        &worker.stderr,
+                        &mut worker.stderr_pos,
+                        retrying.stderr_end,
+                        cap,
+                    );
+                    // Each attempt has the whole timeout, as a retry in a
+                    // fresh process would. Read late, never early.
+                    worker.front_started = Instant::now();
+                    self.earlier_attempts[job_index].push(attempt);
+                    continue;
+                }
                 Err(e) => {
                     let message = format!(
                         "the worker wrote a result the harness could not read ({e}): {:?}",
@@ -570,7 +616,11 @@ impl Pool<'_> {
             worker.front_started = Instant::now();
             let next = worker.queue.front().copied();
             self.remaining -= 1;
-            events.finished(job_index, done.outcome, stdout, stderr);
+            let mut outcome = done.outcome;
+            outcome.earlier_attempts = std::mem::take(&mut self.earlier_attempts[job_index]);
+            outcome.measurements.attempts = outcome.earlier_attempts.len() as u32 + 1;
+            outcome.duration_ms += self.lost_ms[job_index];
+            events.finished(job_index, outcome, stdout, stderr);
             if let Some(next) = next {
                 events.started(next);
             }
@@ -746,9 +796,39 @@ impl Pool<'_> {
                 events,
             );
         }
+        self.give_up_retries(events);
         PoolEnd::Interrupted {
             signal,
             not_run: self.remaining,
+        }
+    }
+
+    /// When the run stops early, a test waiting for a retry has a verdict
+    /// already: its last failed attempt, reported as such rather than as
+    /// not run.
+    fn give_up_retries(&mut self, events: &mut dyn PoolEvents) {
+        let waiting: Vec<usize> = self
+            .pending
+            .iter()
+            .copied()
+            .filter(|&job| !self.earlier_attempts[job].is_empty())
+            .collect();
+        self.pending.retain(|job| !waiting.contains(job));
+        for job in waiting {
+            let mut earlier = std::mem::take(&mut self.earlier_attempts[job]);
+            let last = earlier.pop().expect("filtered on a failed attempt");
+            let outcome = TestOutcome {
+                status: Status::Failed(last.failure),
+                duration_ms: self.lost_ms[job],
+                measurements: Measurements {
+                    attempts: earlier.len() as u32 + 1,
+                    ..Measurements::default()
+                },
+                earlier_attempts: earlier,
+                extra: Default::default(),
+            };
+            self.remaining -= 1;
+            events.finished(job, outcome, last.stdout, last.stderr);
         }
     }
 
@@ -796,13 +876,31 @@ impl Pool<'_> {
             }
             _ => message,
         };
+        let failure = Failure::new(kind, message);
+        let duration_ms = worker.front_started.elapsed().as_secs_f64() * 1000.0;
+        let attempts = self.earlier_attempts[job].len() as u32 + 1;
+        let retries = self.jobs[job].budget.retries.unwrap_or(0);
+        if attempts <= retries && !self.stopping && self.config.retry.allows(&failure) {
+            // A crash or a timeout ends the worker, not the test's retries:
+            // the next attempt runs in a fresh worker, first in line.
+            self.earlier_attempts[job].push(Attempt {
+                failure,
+                duration_ms,
+                stdout,
+                stderr,
+            });
+            self.lost_ms[job] += duration_ms;
+            self.pending.push_front(job);
+            return;
+        }
         let outcome = TestOutcome {
-            status: Status::Failed(Failure::new(kind, message)),
-            duration_ms: worker.front_started.elapsed().as_secs_f64() * 1000.0,
+            status: Status::Failed(failure),
+            duration_ms: duration_ms + self.lost_ms[job],
             measurements: Measurements {
-                attempts: 1,
+                attempts,
                 ..Measurements::default()
             },
+            earlier_attempts: std::mem::take(&mut self.earlier_attempts[job]),
             extra: Default::default(),
         };
         self.remaining -= 1;

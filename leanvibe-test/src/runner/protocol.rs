@@ -5,8 +5,9 @@
 //! - Results, worker to harness: one JSON object per line appended to a
 //!   file on the worker's fd 3, written before the worker reads its next
 //!   command: a [`Ready`] once it has started (so a slow start-up under
-//!   load does not count toward the first test's timeout), a [`TestDone`]
-//!   per test, or a [`Retire`] when the worker stops on its own between
+//!   load does not count toward the first test's timeout), a
+//!   [`RetryingAttempt`] for each failed attempt that is retried, a
+//!   [`TestDone`] per test, or a [`Retire`] when the worker stops on its own between
 //!   tests. A result written to a file survives the worker: when a worker
 //!   dies, every test it finished is in the file, so the first queued test
 //!   without a result is the one that was running. Nothing is guessed.
@@ -21,7 +22,7 @@
 //! with `--nocapture`), so nothing a test reads or prints can corrupt the
 //! protocol.
 
-use crate::record::TestOutcome;
+use crate::record::{Attempt, TestOutcome};
 use crate::registry::Budget;
 use serde::{Deserialize, Serialize};
 
@@ -34,7 +35,7 @@ pub(crate) const WAKE_FD: i32 = 5;
 /// Set in a worker's environment; its value is the protocol version.
 pub(crate) const WORKER_ENV: &str = "__LEANVIBE_WORKER";
 /// Protocol version: a worker refuses a harness speaking another.
-pub(crate) const VERSION: &str = "3";
+pub(crate) const VERSION: &str = "4";
 
 /// Harness to worker: run this test.
 #[derive(Debug, Serialize, Deserialize)]
@@ -45,6 +46,17 @@ pub(crate) struct RunTest {
     pub name: String,
     /// Effective budget (attributes over profile).
     pub budget: Budget,
+    /// Attempts of this test that ran in workers that crashed or timed out:
+    /// they count against its retries.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub attempts_before: u32,
+    /// The `--only-rerun` patterns, joined (see `retry::RetryFilter`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only_rerun: Option<String>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// A line of the results file.
@@ -65,8 +77,27 @@ pub(crate) enum Report {
         /// Why.
         retire: String,
     },
+    /// An attempt of the running test failed and it runs again.
+    Retrying {
+        /// Which attempt, and where its output ends.
+        retrying: RetryingAttempt,
+    },
     /// A test finished.
     Done(TestDone),
+}
+
+/// The `retrying` line: written before the next attempt starts, so a
+/// failed attempt is kept even if a later one takes the worker down.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct RetryingAttempt {
+    /// Position in the registry of the test.
+    pub index: usize,
+    /// Size of the stdout capture file when the attempt ended.
+    pub stdout_end: u64,
+    /// Size of the stderr capture file when the attempt ended.
+    pub stderr_end: u64,
+    /// The attempt (its output is cut from the capture files).
+    pub attempt: Attempt,
 }
 
 /// The `ready` line, as the worker writes it.

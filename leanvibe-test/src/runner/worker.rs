@@ -3,9 +3,11 @@
 
 use super::execute;
 use super::protocol::{
-    COMMANDS_FD, RESULTS_FD, Ready, Retire, RunTest, TestDone, VERSION, WAKE_FD, WORKER_ENV,
+    COMMANDS_FD, RESULTS_FD, Ready, Retire, RetryingAttempt, RunTest, TestDone, VERSION, WAKE_FD,
+    WORKER_ENV,
 };
-use crate::record::{Failure, FailureKind, Status};
+use super::retry::RetryFilter;
+use crate::record::{Attempt, Failure, FailureKind, Status};
 use crate::registry;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
@@ -52,6 +54,7 @@ pub(crate) fn worker_main(protocol: &str) -> ! {
     let mut line = String::new();
     let mut encoded = Vec::with_capacity(1024);
     let pipes = ProtocolFds::now();
+    let mut retry = RetryFilter::default();
     let retire = |results: &mut File, why: &str| {
         if let Ok(mut line) = crate::json::to_vec(&Retire { retire: why }) {
             line.push(b'\n');
@@ -98,8 +101,38 @@ pub(crate) fn worker_main(protocol: &str) -> ! {
                 command.name, command.index
             )),
         };
+        if retry.source() != command.only_rerun.as_deref() {
+            retry = RetryFilter::from_source(command.only_rerun.as_deref());
+        }
         outbox.test_started();
-        let mut outcome = execute::run_test(case, &command.budget);
+        let mut outcome = {
+            let mut on_retry = |attempt: Attempt| {
+                super::capture::flush_std();
+                let line = RetryingLine {
+                    retrying: RetryingAttempt {
+                        index: command.index,
+                        stdout_end: fd_size(1),
+                        stderr_end: fd_size(2),
+                        attempt,
+                    },
+                };
+                let Ok(mut encoded) = crate::json::to_vec(&line) else {
+                    fatal("could not encode a failed attempt");
+                };
+                encoded.push(b'\n');
+                if results.write_all(&encoded).is_err() {
+                    fatal("could not write a failed attempt to the results file");
+                }
+                outbox.result_written();
+            };
+            execute::run_test(
+                case,
+                &command.budget,
+                &retry,
+                command.attempts_before,
+                &mut on_retry,
+            )
+        };
         super::capture::flush_std();
         // A test that closed or replaced one of the protocol descriptors
         // broke this worker: it fails, and the worker stops after reporting
@@ -138,6 +171,12 @@ pub(crate) fn worker_main(protocol: &str) -> ! {
     retire(&mut results, "the run is over");
     outbox.announce();
     std::process::exit(0)
+}
+
+/// The `retrying` line, as the worker writes it.
+#[derive(serde::Serialize)]
+struct RetryingLine {
+    retrying: RetryingAttempt,
 }
 
 /// What fds 3, 4 and 5 were when the worker started (device and inode), to
