@@ -114,7 +114,7 @@ fn run_args(args: &Args) -> i32 {
     let info = RunInfo {
         run_id: nextest_run.clone().unwrap_or_else(report::new_run_id),
         binary_name: binary,
-        selected: plan.tests.len(),
+        tests: plan.tests.iter().map(|t| t.name.clone()).collect(),
         filtered_out: plan.filtered_out,
         partitioned_out: plan.partitioned_out,
         started_at: SystemTime::now(),

@@ -167,11 +167,12 @@ fn retried_records() -> Vec<TestRecord> {
     vec![flaky, never, failed_flaky]
 }
 
-fn run_info(partition: Option<&str>, selected: usize, filtered_out: usize) -> RunInfo {
+/// A run that selected `records`' tests and filtered out `filtered_out`.
+fn run_info(partition: Option<&str>, records: &[TestRecord], filtered_out: usize) -> RunInfo {
     RunInfo {
         run_id: leanvibe_test::report::new_run_id(),
         binary_name: "suite".into(),
-        selected,
+        tests: records.iter().map(|r| r.name.clone()).collect(),
         filtered_out,
         started_at: SystemTime::now(),
         selection: leanvibe_test::report::Selection {
@@ -380,7 +381,7 @@ fn assert_no_secrets(path: &Path) {
 fn hostile_output_gives_valid_redacted_reports() {
     let dir = tempfile::tempdir().unwrap();
     let records = hostile_records();
-    let info = run_info(None, records.len(), 2);
+    let info = run_info(None, &records, 2);
     let paths = run(dir.path(), &info, &records, &ReportOptions::default());
 
     let (cases, failures, errors, skipped) = parse_junit(&paths.junit);
@@ -506,7 +507,7 @@ fn no_redact_keeps_secrets_but_still_sanitises() {
         redact: false,
         ..ReportOptions::default()
     };
-    let paths = run(dir.path(), &run_info(None, 1, 0), &records, &options);
+    let paths = run(dir.path(), &run_info(None, &records, 0), &records, &options);
     let xml = std::fs::read_to_string(&paths.junit).unwrap();
     assert!(xml.contains(AWS_KEY));
     assert!(xml.contains("\\x07"));
@@ -519,7 +520,7 @@ fn killed_run_leaves_a_readable_event_stream() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("suite.events.jsonl");
     let records = hostile_records();
-    let info = run_info(None, records.len(), 0);
+    let info = run_info(None, &records, 0);
     {
         let mut sink = leanvibe_test::report::events::EventsReporter::new(
             path.clone(),
@@ -543,19 +544,29 @@ fn killed_run_leaves_a_readable_event_stream() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 1 + 3 * 2 + 1);
-    assert_eq!(lines[0]["type"], "suite");
-    assert_eq!(lines[0]["event"], "started");
-    assert_eq!(lines[0]["test_count"], records.len());
-    assert_eq!(lines[2]["type"], "test");
-    assert_eq!(lines[2]["event"], "failed");
-    assert_eq!(lines[2]["failure_kind"], "panic");
-    assert_eq!(lines[7]["event"], "started");
+    let events: Vec<&str> = lines.iter().map(|l| l["event"].as_str().unwrap()).collect();
+    // Discovery and the start, three failed tests (start, message,
+    // complete), the fourth test's start, and no `run_complete`.
+    let mut expected = vec!["discover_start"];
+    expected.extend(vec!["discover_case"; records.len()]);
+    expected.extend(["discover_complete", "run_start"]);
+    for _ in 0..3 {
+        expected.extend(["case_start", "case_message", "case_complete"]);
+    }
+    expected.push("case_start");
+    assert_eq!(events, expected);
     assert!(
         lines
             .iter()
-            .all(|l| l["event"] != "ok" || l["type"] != "suite")
+            .all(|l| l["leanvibe"]["run_id"] == info.run_id.as_str()),
+        "the run id is on every line"
     );
+    let discovered = &lines[records.len() + 1];
+    assert_eq!(discovered["leanvibe"]["test_count"], records.len());
+    let failure = &lines[records.len() + 4];
+    assert_eq!(failure["kind"], "error");
+    assert_eq!(failure["leanvibe"]["failure_kind"], "panic");
+    assert_eq!(lines.last().unwrap()["name"], records[3].name.as_str());
     assert_no_secrets(&path);
 }
 
@@ -569,7 +580,7 @@ fn shard(
     cut_from: usize,
     total: usize,
 ) -> PathBuf {
-    let mut info = run_info(Some(partition), records.len(), total - records.len());
+    let mut info = run_info(Some(partition), records, total - records.len());
     info.partitioned_out = cut_from - records.len();
     run(dir, &info, records, &ReportOptions::default()).ctrf
 }
@@ -592,7 +603,7 @@ fn shards_merge_into_the_unsharded_run() {
     let total = records.len() + 1; // one more filtered out by name in every run
     let whole = run(
         &root.path().join("whole"),
-        &run_info(None, records.len(), 1),
+        &run_info(None, &records, 1),
         &records,
         &ReportOptions::default(),
     );

@@ -137,9 +137,39 @@ fn check_interrupted_reports(dir: &Path, stdout: &str) {
         "{junit}"
     );
     let events = std::fs::read_to_string(dir.join("reports/interrupted.events.jsonl")).unwrap();
-    let last: Value = serde_json::from_str(events.lines().last().unwrap()).unwrap();
-    assert_eq!(last["completed"], false, "{last}");
-    assert_eq!(last["event"], "failed", "{last}");
+    let lines: Vec<Value> = events
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let last = lines.last().unwrap();
+    assert_eq!(last["event"], "run_complete", "{last}");
+    let end = &last["leanvibe"];
+    assert_eq!(
+        (&end["completed"], &end["not_run"], &end["failed"]),
+        (&false.into(), &1.into(), &1.into()),
+        "{last}"
+    );
+    assert_eq!(end["stop_reason"], "interrupted by SIGTERM", "{last}");
+    // `c` was discovered and never started: a libtest-json reader counts
+    // it as not run, as we do.
+    let of = |name: &str| -> Vec<&str> {
+        lines
+            .iter()
+            .filter(|l| l["name"] == name)
+            .map(|l| l["event"].as_str().unwrap())
+            .collect()
+    };
+    assert_eq!(of("c_never_starts"), ["discover_case"], "{events}");
+    assert_eq!(
+        of("b_waits_for_a_signal"),
+        [
+            "discover_case",
+            "case_start",
+            "case_message",
+            "case_complete"
+        ],
+        "{events}"
+    );
 
     // The gate refuses a run that did not complete, with the reason.
     let gate = Command::new(fixture_bin("leanvibe-report"))

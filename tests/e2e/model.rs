@@ -298,27 +298,55 @@ pub fn from_ctrf(ctrf: &Value) -> Reported {
     reported
 }
 
-/// The event stream's finished-test lines.
+/// The event stream's cases, read as a libtest-json reader reads them: a
+/// case's status is the greatest `kind` among its `case_message`s
+/// (`ignored` over `error`), and passed without one. The failure kind
+/// comes from the error message's `leanvibe`, flakiness from the
+/// `case_complete`'s; a `leanvibe.status` that disagrees with the messages
+/// is reported as a failure of kind `status ...`.
 pub fn from_events(text: &str) -> Reported {
     let mut reported = Reported::default();
+    // Per open case: (ignored, failure kind) from its messages so far.
+    let mut messages: BTreeMap<String, (bool, Option<String>)> = BTreeMap::new();
     for line in text.lines() {
         let event: Value = serde_json::from_str(line)
             .unwrap_or_else(|e| panic!("event stream line does not parse ({e}): {line}"));
-        if event["type"] != "test" {
-            continue;
-        }
         let name = event["name"].as_str().unwrap_or_default().to_string();
-        let verdict = match event["event"].as_str() {
-            Some("ok") => Verdict::Pass {
-                flaky: event["flaky"] == true,
-            },
-            Some("failed") => Verdict::Fail {
-                kind: event["failure_kind"].as_str().unwrap_or("?").into(),
-            },
-            Some("ignored") => Verdict::Skip,
-            _ => continue,
-        };
-        reported.add(name, verdict);
+        match event["event"].as_str() {
+            Some("case_message") => {
+                let seen = messages.entry(name).or_default();
+                match event["kind"].as_str() {
+                    Some("ignored") => seen.0 = true,
+                    Some("error") => {
+                        let kind = event["leanvibe"]["failure_kind"].as_str().unwrap_or("?");
+                        seen.1 = Some(kind.to_string());
+                    }
+                    other => panic!("case_message of kind {other:?}: {line}"),
+                }
+            }
+            Some("case_complete") => {
+                let ours = &event["leanvibe"];
+                let (verdict, status) = match messages.remove(&name).unwrap_or_default() {
+                    (true, _) => (Verdict::Skip, "ignored"),
+                    (false, Some(kind)) => (Verdict::Fail { kind }, "failed"),
+                    (false, None) => (
+                        Verdict::Pass {
+                            flaky: ours["flaky"] == true,
+                        },
+                        "passed",
+                    ),
+                };
+                let verdict = if ours["status"] == status {
+                    verdict
+                } else {
+                    Verdict::Fail {
+                        kind: format!("status {} where the messages say {status}", ours["status"]),
+                    }
+                };
+                reported.add(name, verdict);
+            }
+            _ => {}
+        }
     }
     reported
 }

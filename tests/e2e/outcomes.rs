@@ -335,11 +335,13 @@ fn the_headline_is_the_message_and_the_location_is_beside_it() {
     let failed: serde_json::Value = events
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .find(|e| e["name"] == "panics" && e["event"] == "failed")
+        .find(|e| e["name"] == "panics" && e["event"] == "case_message")
         .unwrap();
+    assert_eq!(failed["kind"], "error", "{failed}");
     assert_eq!(failed["message"], "boom from panics");
+    assert_eq!(failed["leanvibe"]["failure_kind"], "panic", "{failed}");
     assert!(
-        failed["location"]
+        failed["leanvibe"]["location"]
             .as_str()
             .unwrap()
             .starts_with("tests/fixtures/basic/tests/basic.rs:")

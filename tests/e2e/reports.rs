@@ -228,7 +228,7 @@ fn the_event_stream_of_a_killed_run_parses_line_by_line() {
         let text = std::fs::read_to_string(&events).unwrap_or_default();
         if text
             .lines()
-            .any(|l| l.contains("sleeps_until_killed") && l.contains("started"))
+            .any(|l| l.contains("sleeps_until_killed") && l.contains(r#""case_start""#))
         {
             break;
         }
@@ -250,6 +250,16 @@ fn the_event_stream_of_a_killed_run_parses_line_by_line() {
         .collect();
     assert!(lines.len() >= 2, "{text}");
     assert!(text.contains("sleeps_until_killed"));
+    assert_eq!(lines[0]["event"], "discover_start", "{text}");
+    let run_id = &lines[0]["leanvibe"]["run_id"];
+    assert!(
+        lines.iter().all(|l| &l["leanvibe"]["run_id"] == run_id),
+        "{text}"
+    );
+    assert!(
+        lines.iter().all(|l| l["event"] != "run_complete"),
+        "a killed run never completes: {text}"
+    );
     assert!(
         !dir.path().join("hostile.junit.xml").exists(),
         "no half-written JUnit file"

@@ -208,11 +208,16 @@ fn check_outputs(run: &Run, dir: &Path, selected: &Suite) -> Result<(), String> 
         .lines()
         .map(|l| serde_json::from_str(l).expect("checked above"))
         .collect();
+    ensure!(
+        lines.iter().all(|l| l["leanvibe"]["run_id"] == run_id),
+        "event stream lines without the run id {run_id}"
+    );
     let (first, last) = (&lines[0], &lines[lines.len() - 1]);
     ensure!(
-        first["run_id"] == run_id && last["run_id"] == run_id,
-        "event stream run ids differ from {run_id}"
+        first["event"] == "discover_start" && last["event"] == "run_complete",
+        "event stream from {first} to {last}"
     );
+    let last = &last["leanvibe"];
     ensure!(
         last["completed"] == true,
         "event stream's last line: {last}"

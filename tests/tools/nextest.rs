@@ -203,7 +203,13 @@ fn check_under_nextest(suite: &Suite, report_bin: &std::path::Path) -> Result<()
     }
     let events = std::fs::read_to_string(dir.path().join("model.events.jsonl"))
         .map_err(|e| format!("no nextest marker: {e}"))?;
-    if events.lines().count() != 1 || !events.contains("\"runner\":\"nextest\"") {
+    let marker = match events.lines().collect::<Vec<_>>()[..] {
+        [line] => serde_json::from_str::<serde_json::Value>(line).ok(),
+        _ => None,
+    };
+    let is_marker = marker
+        .is_some_and(|m| m["event"] == "discover_start" && m["leanvibe"]["runner"] == "nextest");
+    if !is_marker {
         return fail(format!(
             "the event stream is not one nextest marker line:\n{events}"
         ));

@@ -81,12 +81,13 @@ impl Console {
     }
 
     fn run_started(&mut self, info: &RunInfo) -> io::Result<()> {
-        self.total = info.selected;
+        let selected = info.selected();
+        self.total = selected;
         self.started = Instant::now();
-        let noun = if info.selected == 1 { "test" } else { "tests" };
+        let noun = if selected == 1 { "test" } else { "tests" };
         match self.options.format {
-            Format::Pretty => writeln!(self.out, "\nrunning {} {noun}", info.selected),
-            Format::Terse => writeln!(self.out, "\nrunning {} {noun}", info.selected),
+            Format::Pretty => writeln!(self.out, "\nrunning {selected} {noun}"),
+            Format::Terse => writeln!(self.out, "\nrunning {selected} {noun}"),
         }
     }
 

@@ -94,8 +94,8 @@ impl ReportPaths {
     }
 
     /// Records, as the event stream, that this binary's latest run was a
-    /// `cargo nextest run`: one `suite started` line with nextest's run id
-    /// and `"runner":"nextest"`, and no end. nextest runs each test in a
+    /// `cargo nextest run`: one `discover_start` line with nextest's run id
+    /// and `"runner":"nextest"` under `leanvibe`, and no end. nextest runs each test in a
     /// process of its own and writes the run's JUnit itself, so no
     /// leanvibe JUnit or CTRF file describes such a run; this line is what
     /// tells `leanvibe-report gate` that older files here are stale. Every

@@ -3,10 +3,10 @@
 //!
 //! Every run writes its run id into all three files (CTRF
 //! `extra.leanvibe.runId`, the JUnit property `leanvibe.run_id`, the
-//! `run_id` of the event stream). A run removes its binary's old JUnit and
-//! CTRF files when it starts and writes new ones when it ends; the event
-//! stream is rewritten from its first line. So, for the files of one binary
-//! in one directory:
+//! `leanvibe.run_id` of every line of the event stream). A run removes its
+//! binary's old JUnit and CTRF files when it starts and writes new ones when
+//! it ends; the event stream is rewritten from its first line. So, for the
+//! files of one binary in one directory:
 //!
 //! - a CTRF report that says `completed: false` is from a run that was
 //!   stopped;
@@ -112,21 +112,25 @@ pub struct LatestRun {
     pub run_id: String,
     /// `nextest` for a `cargo nextest run`.
     pub runner: Option<String>,
-    /// The stream's last line is the suite's end: the run finished.
+    /// The stream's last line is `run_complete`: the run finished.
     pub finished: bool,
 }
 
 /// Reads the first and last lines of an event stream. `None` when there is
-/// no stream. A stream that is empty, or does not start with a `suite
-/// started` line, is a run that began and stopped before it said anything:
-/// an unfinished run with an empty run id.
+/// no stream. A stream that is empty, or does not start with a
+/// `discover_start` line, is a run that began and stopped before it said
+/// anything: an unfinished run with an empty run id.
 ///
 /// ```
 /// let dir = tempfile::tempdir().unwrap();
 /// let path = dir.path().join("suite.events.jsonl");
-/// std::fs::write(&path, "{\"type\":\"suite\",\"event\":\"started\",\"run_id\":\"r2\"}\n").unwrap();
+/// let start = r#"{"event":"discover_start","elapsed_s":"0","leanvibe":{"run_id":"r2"}}"#;
+/// std::fs::write(&path, format!("{start}\n")).unwrap();
 /// let latest = leanvibe_test::report::identity::latest_run(&path).unwrap();
 /// assert_eq!((latest.run_id.as_str(), latest.finished), ("r2", false));
+/// let end = r#"{"event":"run_complete","elapsed_s":"0.5","leanvibe":{"run_id":"r2"}}"#;
+/// std::fs::write(&path, format!("{start}\n{end}\n")).unwrap();
+/// assert!(leanvibe_test::report::identity::latest_run(&path).unwrap().finished);
 /// ```
 pub fn latest_run(events: &Path) -> Option<LatestRun> {
     let bytes = std::fs::read(events).ok()?;
@@ -135,9 +139,7 @@ pub fn latest_run(events: &Path) -> Option<LatestRun> {
     let first = lines
         .next()
         .and_then(|l| crate::json::from_str::<crate::json::Value>(l).ok())
-        .filter(|first| {
-            first["type"].as_str() == Some("suite") && first["event"].as_str() == Some("started")
-        });
+        .filter(|first| first["event"].as_str() == Some("discover_start"));
     let Some(first) = first else {
         return Some(LatestRun {
             run_id: String::new(),
@@ -148,12 +150,11 @@ pub fn latest_run(events: &Path) -> Option<LatestRun> {
     let finished = lines
         .next_back()
         .and_then(|l| crate::json::from_str::<crate::json::Value>(l).ok())
-        .is_some_and(|last| {
-            last["type"].as_str() == Some("suite") && last["event"].as_str() != Some("started")
-        });
+        .is_some_and(|last| last["event"].as_str() == Some("run_complete"));
+    let ours = &first["leanvibe"];
     Some(LatestRun {
-        run_id: first["run_id"].as_str().unwrap_or_default().to_string(),
-        runner: first["runner"].as_str().map(str::to_string),
+        run_id: ours["run_id"].as_str().unwrap_or_default().to_string(),
+        runner: ours["runner"].as_str().map(str::to_string),
         finished,
     })
 }
@@ -197,7 +198,7 @@ fn junit_run_id(xml: &[u8]) -> Option<String> {
 /// ```
 /// let dir = tempfile::tempdir().unwrap();
 /// std::fs::write(dir.path().join("suite.events.jsonl"),
-///     "{\"type\":\"suite\",\"event\":\"started\",\"run_id\":\"r3\"}\n").unwrap();
+///     "{\"event\":\"discover_start\",\"leanvibe\":{\"run_id\":\"r3\"}}\n").unwrap();
 /// let missing = leanvibe_test::report::identity::runs_without_report(dir.path()).unwrap();
 /// assert_eq!(missing.len(), 1);
 /// assert!(missing[0].contains("suite.events.jsonl: the last run (r3) did not finish"));

@@ -40,8 +40,10 @@ pub struct RunInfo {
     pub run_id: String,
     /// Name of the test binary (`suite` for `target/debug/deps/suite-1a2b`).
     pub binary_name: String,
-    /// Tests that will run or be reported as ignored.
-    pub selected: usize,
+    /// Full names of the selected tests, in name order: the tests that will
+    /// run or be reported as ignored. The event stream lists them as
+    /// `discover_case` lines.
+    pub tests: Vec<String>,
     /// Tests removed by filters, `--skip`, `--ignored` or a partition.
     pub filtered_out: usize,
     /// Of those, the tests a partition gave to the other shards.
@@ -55,6 +57,13 @@ pub struct RunInfo {
     /// The CI pipeline this run is part of, shared by its shards (see the
     /// README's sharding section); `None` outside CI.
     pub pipeline: Option<String>,
+}
+
+impl RunInfo {
+    /// How many tests were selected: [`tests`](RunInfo::tests)`.len()`.
+    pub fn selected(&self) -> usize {
+        self.tests.len()
+    }
 }
 
 /// A fresh run id: 32 hex digits, from the standard library's randomly
