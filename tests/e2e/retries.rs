@@ -187,3 +187,107 @@ fn flaky_result_fail_fails_the_run_and_says_why() {
             .contains("test result: FAILED. 1 passed; 1 failed")
     );
 }
+
+/// A retry has the whole timeout from when it starts, no more: the worker
+/// tells the harness at once that the first attempt failed. Only lower
+/// bounds are checked (a timeout never fires early), so a slow machine
+/// cannot fail this; a harness that heard of the retry late reported the
+/// second attempt at 400 ms, its clock started at the first's deadline.
+#[test]
+fn a_retry_is_timed_from_its_own_start_and_every_attempt_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ran, tests) = model_run(dir.path(), "fail_then_hang", &[]);
+    assert_eq!(ran.code, Some(101), "{}", ran.stdout);
+    let test = &tests["t00"];
+    assert_eq!(attempts(test), ["failed:panic", "failed:timeout"]);
+    let durations: Vec<u64> = test["retryAttempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["duration"].as_u64().unwrap())
+        .collect();
+    assert!(durations[0] >= 100, "{durations:?}");
+    assert!(durations[1] >= 500, "the timed-out retry ran {durations:?}");
+    let total = test["duration"].as_u64().unwrap();
+    assert!(
+        total >= durations[0] + durations[1],
+        "{total} < {durations:?}"
+    );
+}
+
+/// A skip on the retry is the verdict, and the failure before it stays on
+/// record as a rerun, not as a flaky pass.
+#[test]
+fn a_skip_on_a_retry_is_not_a_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ran, tests) = model_run(dir.path(), "fail_then_skip", &[]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stdout);
+    let test = &tests["t00"];
+    assert_eq!(test["status"], "skipped");
+    assert_eq!(attempts(test), ["failed:panic", "skipped:"]);
+    let junit = std::fs::read_to_string(dir.path().join("reports/model.junit.xml")).unwrap();
+    assert_eq!(junit.matches("<rerunFailure ").count(), 1, "{junit}");
+    assert_eq!(junit.matches("<flakyFailure ").count(), 0, "{junit}");
+}
+
+/// A test that writes `retrying` lines for itself to the worker's results
+/// file gets no more attempts, and no more time, than its retries allow:
+/// the worker is stopped and the test fails as a harness error.
+#[test]
+fn fake_retry_lines_cannot_stretch_a_tests_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ran, tests) = model_run(dir.path(), "fake_retrying,pass", &[]);
+    assert_eq!(ran.code, Some(101), "{}", ran.stdout);
+    let test = &tests["t00"];
+    assert_eq!(test["status"], "failed", "{test}");
+    assert_eq!(test["extra"]["leanvibe"]["failureKind"], "harness");
+    assert!(
+        test["message"]
+            .as_str()
+            .unwrap()
+            .contains("more retried attempts than the test's 1 retries"),
+        "{test}"
+    );
+    assert_eq!(tests["t01"]["status"], "passed");
+}
+
+/// In-process, a thread of the failed attempt holds stdout's lock forever:
+/// the harness must not wait for it holding the lock a stop needs, so the
+/// retry's timeout still ends the run.
+#[test]
+fn a_stuck_stdout_lock_does_not_stop_the_in_process_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::create_dir(&state).unwrap();
+    let mut child = std::process::Command::new(fixture_bin("model"))
+        .args(["--exact", "t00", "--in-process", "--report-dir"])
+        .arg(dir.path().join("reports"))
+        .env("LEANVIBE_MODEL_SUITE", "locked_stdout_then_fail")
+        .env("NO_COLOR", "1")
+        .env_remove("NEXTEST")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Far beyond the test's 500 ms timeout: only a deadlock takes this long.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the in-process run is deadlocked");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(101));
+    let ctrf: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("reports/model.ctrf.json")).unwrap())
+            .unwrap();
+    let test = &ctrf["results"]["tests"][0];
+    assert_eq!(
+        test["extra"]["leanvibe"]["failureKind"], "timeout",
+        "{test}"
+    );
+}

@@ -249,6 +249,17 @@ impl Collector {
                 stderr: Vec::new(),
                 extra: kind_extra(f.kind.as_str()),
             },
+            // A skip on a retry (`leanvibe_test::skip`) is the last attempt.
+            Status::Ignored { .. } => CtrfAttempt {
+                attempt: number,
+                status: CtrfStatus::Skipped,
+                duration,
+                message: last_message,
+                trace: None,
+                stdout: Vec::new(),
+                stderr: Vec::new(),
+                extra: Map::new(),
+            },
             _ => CtrfAttempt {
                 attempt: number,
                 status: CtrfStatus::Passed,

@@ -302,6 +302,7 @@ pub fn evaluate(policy: &GatePolicy, inputs: &GateInputs) -> Result<GateVerdict,
     let mut checks = Vec::new();
     let (mut passed, mut skipped) = (0u64, 0u64);
     let mut failed_tests = Vec::new();
+    let mut forbidden_attempts: Vec<String> = Vec::new();
     let mut refused = Vec::new();
     for path in &inputs.ctrf {
         let report = CtrfReport::read(path).map_err(|source| GateError::Read {
@@ -325,6 +326,17 @@ pub fn evaluate(policy: &GatePolicy, inputs: &GateInputs) -> Result<GateVerdict,
             ));
         }
         for test in report.results.tests {
+            // A retry that passed does not undo a forbidden failure before
+            // it: a missed budget or a finding on attempt 1 still counts.
+            let last = test.retry_attempts.len().saturating_sub(1);
+            for attempt in &test.retry_attempts[..last] {
+                if let Some(kind) = attempt.failure_kind().filter(|k| policy.is_forbidden(k)) {
+                    forbidden_attempts.push(format!(
+                        "`{}` ({kind} on attempt {})",
+                        test.name, attempt.attempt
+                    ));
+                }
+            }
             match test.status {
                 CtrfStatus::Passed => passed += 1,
                 CtrfStatus::Skipped | CtrfStatus::Pending => skipped += 1,
@@ -385,6 +397,7 @@ pub fn evaluate(policy: &GatePolicy, inputs: &GateInputs) -> Result<GateVerdict,
         .iter()
         .filter(|t| t.forbidden)
         .map(|t| format!("`{}` ({})", t.name, t.kind.as_deref().unwrap_or("?")))
+        .chain(forbidden_attempts)
         .collect();
     checks.push(GateCheck {
         name: "Failure kinds",
@@ -655,6 +668,42 @@ mod tests {
 
     fn check<'a>(verdict: &'a GateVerdict, name: &str) -> &'a GateCheck {
         verdict.checks.iter().find(|c| c.name == name).unwrap()
+    }
+
+    /// A test that missed its memory budget, then passed on a retry, is
+    /// flaky; the gate still sees the forbidden kind on its first attempt.
+    #[test]
+    fn a_forbidden_kind_on_an_earlier_attempt_blocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let attempt = |n: u32, status: &str, kind: Option<&str>| match kind {
+            Some(kind) => json!({"attempt": n, "status": status,
+                                 "extra": {"leanvibe": {"failureKind": kind}}}),
+            None => json!({"attempt": n, "status": status}),
+        };
+        let mut retried = passed("retried_budget");
+        retried["flaky"] = json!(true);
+        retried["retryAttempts"] = json!([
+            attempt(1, "failed", Some("budget.memory")),
+            attempt(2, "passed", None)
+        ]);
+        let mut retried_panic = passed("retried_panic");
+        retried_panic["retryAttempts"] = json!([
+            attempt(1, "failed", Some("panic")),
+            attempt(2, "passed", None)
+        ]);
+        report(dir.path(), "a", json!([retried_panic]));
+        let inputs = GateInputs::find(&[dir.path().to_owned()]).unwrap();
+        let verdict = evaluate(&GatePolicy::default(), &inputs).unwrap();
+        assert!(verdict.ready, "{}", verdict.markdown());
+
+        report(dir.path(), "b", json!([retried]));
+        let inputs = GateInputs::find(&[dir.path().to_owned()]).unwrap();
+        let verdict = evaluate(&GatePolicy::default(), &inputs).unwrap();
+        assert!(!verdict.ready);
+        assert_eq!(
+            check(&verdict, "Failure kinds").detail,
+            "1 forbidden: `retried_budget` (budget.memory on attempt 1)"
+        );
     }
 
     #[test]

@@ -48,9 +48,10 @@ impl FdCapture {
 
     /// What was written since the last cut (stdout, stderr), each bounded to
     /// `cap` bytes; capture goes on. Splits a retried test's output by
-    /// attempt.
+    /// attempt. It does not flush std's buffers: the caller does, before
+    /// taking any lock a stop path needs (a thread of the test may hold
+    /// stdout's lock forever).
     pub(crate) fn cut(&mut self, cap: usize) -> io::Result<(Vec<u8>, Vec<u8>)> {
-        flush_std();
         self.read_rest(cap)
     }
 

@@ -125,11 +125,17 @@ pub(super) fn run(
             eprintln!("error: cannot capture test output: {e}");
         }
         let mut on_retry = |mut attempt: Attempt| {
+            // Flushed holding no lock: if a thread the attempt left behind
+            // holds stdout's lock, this blocks, and the watchdog or a
+            // signal can still stop the run.
+            super::capture::flush_std();
+            // `state` before `capture`, as the stop paths take them, so a
+            // stop finds the attempt with its output or not at all.
+            let mut state = lock(&guard.state);
             if let Some(capture) = lock(&guard.capture).as_mut() {
                 (attempt.stdout, attempt.stderr) =
                     capture.cut(settings.output_cap).unwrap_or_default();
             }
-            let mut state = lock(&guard.state);
             if let Some(running) = state.running.as_mut() {
                 // Kept where the stop paths find it, and each attempt gets
                 // the whole timeout.

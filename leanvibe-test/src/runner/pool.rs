@@ -137,7 +137,7 @@ pub(crate) fn run(
         spawn_failure: None,
         start_failures: 0,
         earlier_attempts: vec![Vec::new(); jobs.len()],
-        lost_ms: vec![0.0; jobs.len()],
+        this_worker_ms: vec![0.0; jobs.len()],
     };
     for _ in 0..config.workers.min(jobs.len()) {
         let worker = pool.spawn()?;
@@ -219,9 +219,9 @@ struct Pool<'a> {
     /// Per job, its failed attempts so far, with their output: kept here
     /// as each is reported, so a worker that dies later loses none.
     earlier_attempts: Vec<Vec<Attempt>>,
-    /// Per job, the time of attempts that ended with their worker (a
-    /// worker's own result counts only the attempts it ran).
-    lost_ms: Vec<f64>,
+    /// Per job, the time of the failed attempts its current worker ran:
+    /// the worker's result times all of them and the last.
+    this_worker_ms: Vec<f64>,
 }
 
 impl Drop for Pool<'_> {
@@ -361,6 +361,7 @@ impl Pool<'_> {
                     break;
                 };
                 let job = &self.jobs[job_index];
+                self.this_worker_ms[job_index] = 0.0;
                 let command = RunTest {
                     index: job.registry_index,
                     name: job.name.clone(),
@@ -569,6 +570,16 @@ impl Pool<'_> {
                         );
                         return self.stop_broken(position, message, events);
                     };
+                    let retries = self.jobs[job_index].budget.retries.unwrap_or(0) as usize;
+                    if self.earlier_attempts[job_index].len() >= retries {
+                        // More failed attempts than the test may retry: not
+                        // the worker's doing (a test writing to fd 3), and
+                        // each would restart the test's clock.
+                        let message = format!(
+                            "the worker reported more retried attempts than the test's {retries} retries"
+                        );
+                        return self.stop_broken(position, message, events);
+                    }
                     let worker = &mut self.workers[position];
                     let cap = self.config.output_cap;
                     let mut attempt = retrying.attempt;
@@ -587,6 +598,7 @@ impl Pool<'_> {
                     // Each attempt has the whole timeout, as a retry in a
                     // fresh process would. Read late, never early.
                     worker.front_started = Instant::now();
+                    self.this_worker_ms[job_index] += attempt.duration_ms;
                     self.earlier_attempts[job_index].push(attempt);
                     continue;
                 }
@@ -617,9 +629,12 @@ impl Pool<'_> {
             let next = worker.queue.front().copied();
             self.remaining -= 1;
             let mut outcome = done.outcome;
+            // The worker timed the attempts it ran; the ones before ran in
+            // workers that are gone.
+            let last_ms = (outcome.duration_ms - self.this_worker_ms[job_index]).max(0.0);
             outcome.earlier_attempts = std::mem::take(&mut self.earlier_attempts[job_index]);
             outcome.measurements.attempts = outcome.earlier_attempts.len() as u32 + 1;
-            outcome.duration_ms += self.lost_ms[job_index];
+            outcome.duration_ms = total_ms(&outcome.earlier_attempts) + last_ms;
             events.finished(job_index, outcome, stdout, stderr);
             if let Some(next) = next {
                 events.started(next);
@@ -779,7 +794,10 @@ impl Pool<'_> {
             let mut worker = self.workers.remove(position);
             if worker.queue.is_empty() || worker.retired.is_some() || !worker.ready {
                 // Nothing was running: a worker not yet ready had started
-                // no test, and its queue counts as not run.
+                // no test. Its queue is given back, so a test waiting for
+                // its retry there is reported with its last failure, and
+                // the rest count as not run.
+                self.requeue(&mut worker);
                 continue;
             }
             let running = worker.queue.pop_front().expect("checked above");
@@ -819,7 +837,7 @@ impl Pool<'_> {
             let last = earlier.pop().expect("filtered on a failed attempt");
             let outcome = TestOutcome {
                 status: Status::Failed(last.failure),
-                duration_ms: self.lost_ms[job],
+                duration_ms: total_ms(&earlier) + last.duration_ms,
                 measurements: Measurements {
                     attempts: earlier.len() as u32 + 1,
                     ..Measurements::default()
@@ -889,13 +907,12 @@ impl Pool<'_> {
                 stdout,
                 stderr,
             });
-            self.lost_ms[job] += duration_ms;
             self.pending.push_front(job);
             return;
         }
         let outcome = TestOutcome {
             status: Status::Failed(failure),
-            duration_ms: duration_ms + self.lost_ms[job],
+            duration_ms: duration_ms + total_ms(&self.earlier_attempts[job]),
             measurements: Measurements {
                 attempts,
                 ..Measurements::default()
@@ -984,6 +1001,11 @@ fn set_nonblocking(pipe: &io::PipeWriter) -> io::Result<()> {
         return Err(io::Error::last_os_error());
     }
     Ok(())
+}
+
+/// The time of `attempts`, in milliseconds.
+fn total_ms(attempts: &[Attempt]) -> f64 {
+    attempts.iter().map(|a| a.duration_ms).sum()
 }
 
 /// A test's captured output: bytes `*pos..end` of its capture file (to the

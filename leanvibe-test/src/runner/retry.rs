@@ -57,12 +57,16 @@ impl RetryFilter {
     }
 
     /// `true` when a test that failed this way may run again, retries
-    /// allowing. An interrupted run, a harness error (the test never ran)
-    /// and a flaky verdict are never retried.
+    /// allowing. An interrupted run, a harness error (the test never ran),
+    /// a flaky verdict and a security finding (a flaw a payload found, which
+    /// a lucky retry must not hide) are never retried.
     pub(crate) fn allows(&self, failure: &Failure) -> bool {
         if matches!(
             failure.kind,
-            FailureKind::Interrupted | FailureKind::Harness | FailureKind::Flaky
+            FailureKind::Interrupted
+                | FailureKind::Harness
+                | FailureKind::Flaky
+                | FailureKind::Security
         ) {
             return false;
         }
@@ -93,6 +97,7 @@ mod tests {
         assert!(filter.allows(&failure(FailureKind::Crash, "killed by signal 11")));
         assert!(!filter.allows(&failure(FailureKind::Interrupted, "SIGTERM")));
         assert!(!filter.allows(&failure(FailureKind::Harness, "not run")));
+        assert!(!filter.allows(&failure(FailureKind::Security, "sqli: leaked")));
     }
 
     #[test]
