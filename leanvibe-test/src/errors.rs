@@ -705,6 +705,16 @@ pub enum ServiceError {
         /// The log's last lines.
         log_tail: String,
     },
+    /// A statement sent to a running database server failed.
+    #[error("{program}: {what} failed: {message}")]
+    Statement {
+        /// The server's program (`postgres`).
+        program: String,
+        /// What was being done (`CREATE DATABASE t_1234_1`).
+        what: String,
+        /// What the server or its client said.
+        message: String,
+    },
     /// Preparing or spawning the process failed.
     #[error("{program}: {context}: {source}")]
     Io {

@@ -196,3 +196,48 @@ fn fixture_setup_is_outside_the_time_budget() {
         run.section("slow_fixture_is_not_timed")
     );
 }
+
+/// A worker-scope service outlives every test of its worker and is never
+/// dropped: when the worker exits, the service is stopped and its
+/// temporary directory removed all the same (PostgreSQL's is 62 MB).
+#[test]
+fn worker_scope_services_are_stopped_and_cleaned_up_when_workers_exit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let reports = tempfile::tempdir().unwrap();
+    let ran = run(
+        &fixture_bin("worker_service"),
+        &[
+            "--show-output",
+            "--test-threads",
+            "2",
+            "--report-dir",
+            reports.path().to_str().unwrap(),
+        ],
+        &[("TMPDIR", tmp.path().to_str().unwrap())],
+    );
+    assert_eq!(ran.code, Some(0), "{}{}", ran.stdout, ran.stderr);
+    let dirs: Vec<&str> = ran
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("service dir "))
+        .collect();
+    assert!(!dirs.is_empty(), "{}", ran.stdout);
+    for dir in &dirs {
+        assert!(
+            dir.starts_with(tmp.path().to_str().unwrap()),
+            "{dir} is not under TMPDIR"
+        );
+    }
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    let still_running: Vec<String> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
+        .map(|cmdline| String::from_utf8_lossy(&cmdline).replace('\0', " "))
+        .filter(|cmdline| cmdline.trim_end() == "sleep 613")
+        .collect();
+    assert!(still_running.is_empty(), "{still_running:?}");
+}

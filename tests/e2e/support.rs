@@ -25,6 +25,7 @@ pub const FIXTURE_TARGETS: &[&str] = &[
     "suite",
     "broken_plugin",
     "fixture_scopes",
+    "worker_service",
     "queue",
     "deploy",
     "vulnerable",

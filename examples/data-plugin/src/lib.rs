@@ -6,7 +6,10 @@
 //! - `cache`: gets and sets JSON values in Redis, when `redis_url` is
 //!   configured (see [`cache::Cache::handle`]);
 //! - `fetch`: GETs JSON from the HTTP API at `api_base_url`, when configured
-//!   (see [`fetch::Api::handle`]).
+//!   (see [`fetch::Api::handle`]);
+//! - `save_data` and `get_data`: store and read JSON documents by key in
+//!   PostgreSQL, when `database_url` is configured (see [`store::Store`]; the
+//!   schema is `migrations/001_plugin_data.sql`).
 //!
 //! Any other task type is `INVALID_TASK_TYPE`. Settings come from the
 //! [`PluginConfig`] parameters (see [`Settings`]). Each instance owns its
@@ -33,6 +36,7 @@ pub mod cache;
 pub mod fetch;
 pub mod process;
 mod settings;
+pub mod store;
 
 pub use settings::Settings;
 
@@ -53,6 +57,7 @@ struct Ready {
     settings: Settings,
     cache: Option<cache::Cache>,
     api: Option<fetch::Api>,
+    store: Option<store::Store>,
 }
 
 impl DataPlugin {
@@ -92,8 +97,8 @@ impl Plugin for DataPlugin {
     }
 
     /// Reads the settings (`INVALID_PARAMETER` when one is wrong), checks
-    /// `api_base_url`, and connects to Redis when `redis_url` is set
-    /// (`DATABASE_ERROR` when it cannot).
+    /// `api_base_url`, and connects to Redis when `redis_url` is set and to
+    /// PostgreSQL when `database_url` is (`DATABASE_ERROR` when it cannot).
     async fn initialize(&mut self) -> Result<(), PluginError> {
         let settings = Settings::from_config(&self.config)?;
         let api = settings
@@ -113,10 +118,18 @@ impl Plugin for DataPlugin {
             ),
             None => None,
         };
+        let store = match settings.database_url.as_deref() {
+            Some(url) => Some(
+                store::Store::connect(url, settings.max_cache_value_bytes, settings.io_timeout)
+                    .await?,
+            ),
+            None => None,
+        };
         self.ready = Some(Ready {
             settings,
             cache,
             api,
+            store,
         });
         Ok(())
     }
@@ -126,7 +139,7 @@ impl Plugin for DataPlugin {
     }
 
     async fn cleanup(&mut self) -> Result<(), PluginError> {
-        // Dropping the Redis handle closes its connection.
+        // Dropping the Redis and PostgreSQL handles closes their connections.
         self.ready = None;
         Ok(())
     }
@@ -156,6 +169,14 @@ impl DataPlugin {
                 Some(api) => api.handle(task).await,
                 None => Err(not_configured("fetch", "api_base_url")),
             },
+            "save_data" => match &ready.store {
+                Some(store) => store.save(task).await,
+                None => Err(not_configured("save_data", "database_url")),
+            },
+            "get_data" => match &ready.store {
+                Some(store) => store.get(task).await,
+                None => Err(not_configured("get_data", "database_url")),
+            },
             too_long if too_long.len() > MAX_TASK_TYPE_BYTES => Err(PluginError::new(
                 ErrorCode::PayloadTooLarge,
                 format!(
@@ -166,7 +187,7 @@ impl DataPlugin {
             other => Err(PluginError::new(
                 ErrorCode::InvalidTaskType,
                 format!(
-                    "unknown task type {:?}; expected process_data, cache or fetch",
+                    "unknown task type {:?}; expected process_data, cache, fetch, save_data or get_data",
                     other.chars().take(64).collect::<String>()
                 ),
             )),

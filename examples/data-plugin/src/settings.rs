@@ -17,10 +17,13 @@ pub struct Settings {
     pub cache_namespace: String,
     /// `max_cache_value_bytes`: largest value `cache` stores (default 512 KiB).
     pub max_cache_value_bytes: usize,
+    /// `database_url`: enables `save_data` and `get_data`, e.g.
+    /// `postgres://postgres@127.0.0.1:5432/plugin`.
+    pub database_url: Option<String>,
     /// `api_base_url`: enables the `fetch` task; `http://` only.
     pub api_base_url: Option<String>,
     /// `fetch_timeout_ms`: limit on one whole `fetch` exchange (default 5000),
-    /// also the Redis connect and response timeout.
+    /// also the Redis and PostgreSQL connect timeout.
     pub io_timeout: Duration,
     /// `max_response_bytes`: largest upstream body `fetch` reads (default 1 MiB).
     pub max_response_bytes: usize,
@@ -51,6 +54,7 @@ impl Settings {
                 "max_cache_value_bytes",
                 512 * 1024,
             )?,
+            database_url: string(get("database_url"), "database_url")?,
             api_base_url: string(get("api_base_url"), "api_base_url")?,
             io_timeout: Duration::from_millis(positive(
                 get("fetch_timeout_ms"),

@@ -349,3 +349,226 @@ mod cache {
 }
 
 leanvibe_test::main!();
+
+/// `save_data` and `get_data` against a real PostgreSQL: one server per
+/// worker, its template database migrated once with the plugin's
+/// `migrations/`, and a clean database for each test. Skipped (reported as
+/// skipped) where PostgreSQL is not installed; in CI, which installs it, a
+/// missing server fails instead.
+mod store {
+    use super::*;
+    use leanvibe_test::errors::ServiceError;
+    use leanvibe_test::service::{self, Migrations, PgDatabase, PgServer};
+
+    pub(crate) fn migrations() -> Migrations {
+        Migrations::dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+    }
+
+    #[fixture(scope = "worker")]
+    fn pg() -> PgServer {
+        service::require!(PgServer::start())
+            .with_template(migrations())
+            .expect("the plugin's migrations apply")
+    }
+
+    /// This test's own database, a copy of the migrated template.
+    #[fixture]
+    fn db(pg: &PgServer) -> Result<PgDatabase, ServiceError> {
+        pg.database()
+    }
+
+    pub(crate) fn save(key: &str, value: Value) -> Task {
+        Task::new("save", "save_data")
+            .param("key", key)
+            .param("value", value)
+    }
+
+    pub(crate) fn get(key: &str) -> Task {
+        Task::new("get", "get_data").param("key", key)
+    }
+
+    async fn plugin_on(
+        db: &PgDatabase,
+        config: PluginConfig,
+    ) -> Result<PluginHarness, HarnessError> {
+        PluginHarness::start(DataPlugin::new, config.param("database_url", db.url())).await
+    }
+
+    #[plugin_test(timeout_ms = 30000, tags = ["integration"])]
+    async fn saves_replaces_and_reads_documents(
+        db: PgDatabase,
+        config: PluginConfig,
+    ) -> Result<(), HarnessError> {
+        let plugin = plugin_on(&db, config).await?;
+        let saved = plugin
+            .check_success(save("order-1", json!({"qty": 2})))
+            .await?;
+        assert_eq!(saved.data, json!({"key": "order-1", "saved": true}));
+        plugin
+            .check_success(save("order-1", json!({"qty": 3})))
+            .await?;
+        let got = plugin.check_success(get("order-1")).await?;
+        assert_eq!(got.data["value"], json!({"qty": 3}));
+        let missing = plugin.check_success(get("order-2")).await?;
+        assert_eq!(missing.data["found"], false);
+        Ok(())
+    }
+
+    /// Two tests insert the same primary key (a plain `INSERT`, which a
+    /// row left by the other would refuse), in parallel workers or one
+    /// after the other in one: each has its own database, so both pass and
+    /// neither sees the other's row.
+    async fn writes_the_shared_key(
+        db: PgDatabase,
+        config: PluginConfig,
+        writer: &str,
+    ) -> Result<(), HarnessError> {
+        db.execute(&format!(
+            "INSERT INTO plugin_data (key, value) VALUES ('shared', '{{\"writer\": \"{writer}\"}}')"
+        ))
+        .unwrap();
+        // Long enough for the other writer, in another worker, to write too.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let plugin = plugin_on(&db, config).await?;
+        let got = plugin.check_success(get("shared")).await?;
+        assert_eq!(got.data["value"], json!({ "writer": writer }));
+        let rows = db.execute("SELECT count(*) FROM plugin_data").unwrap();
+        assert_eq!(rows, "1", "{writer} sees another test's rows");
+        Ok(())
+    }
+
+    #[plugin_test(timeout_ms = 30000, tags = ["integration"])]
+    async fn first_writer_sees_only_its_rows(
+        db: PgDatabase,
+        config: PluginConfig,
+    ) -> Result<(), HarnessError> {
+        writes_the_shared_key(db, config, "first").await
+    }
+
+    #[plugin_test(timeout_ms = 30000, tags = ["integration"])]
+    async fn second_writer_sees_only_its_rows(
+        db: PgDatabase,
+        config: PluginConfig,
+    ) -> Result<(), HarnessError> {
+        writes_the_shared_key(db, config, "second").await
+    }
+
+    /// Keys are data, never SQL; bad requests and a broken schema have
+    /// their codes.
+    #[plugin_test(timeout_ms = 30000, tags = ["integration", "security"])]
+    async fn keys_are_parameters_and_errors_have_codes(
+        db: PgDatabase,
+        config: PluginConfig,
+    ) -> Result<(), HarnessError> {
+        let plugin = plugin_on(&db, config).await?;
+        let hostile = "x'); DROP TABLE plugin_data; --";
+        plugin.check_success(save(hostile, json!({"n": 1}))).await?;
+        let got = plugin.check_success(get(hostile)).await?;
+        assert_eq!(got.data["value"], json!({"n": 1}));
+        plugin
+            .check_error(save("", json!({"n": 1})), ErrorCode::InvalidParameter)
+            .await?;
+        plugin
+            .check_error(save("k", json!([1, 2])), ErrorCode::InvalidParameter)
+            .await?;
+        plugin
+            .check_error(
+                Task::new("s", "save_data").param("key", "k"),
+                ErrorCode::MissingParameter,
+            )
+            .await?;
+        db.execute("DROP TABLE plugin_data").unwrap();
+        let broken = plugin
+            .check_error(get("k"), ErrorCode::DatabaseError)
+            .await?;
+        assert!(
+            broken
+                .error
+                .as_deref()
+                .unwrap_or_default()
+                .contains("does not exist"),
+            "{broken:?}"
+        );
+        Ok(())
+    }
+
+    /// `initialize` against a server that is not there is a
+    /// `DATABASE_ERROR`; without `database_url` the tasks say what is
+    /// missing.
+    #[plugin_test(timeout_ms = 30000)]
+    async fn database_url_is_checked(config: PluginConfig) -> Result<(), HarnessError> {
+        let err = PluginHarness::start(
+            DataPlugin::new,
+            config
+                .clone()
+                .param("database_url", "postgres://postgres@127.0.0.1:1/none"),
+        )
+        .await
+        .unwrap_err();
+        let HarnessError::Initialize { source, .. } = &err else {
+            panic!("unexpected {err}");
+        };
+        assert_eq!(source.code, ErrorCode::DatabaseError);
+        let plugin = PluginHarness::start(DataPlugin::new, config).await?;
+        let result = plugin
+            .check_error(get("k"), ErrorCode::custom(DataPlugin::NOT_CONFIGURED))
+            .await?;
+        assert!(result.error.unwrap().contains("database_url"));
+        Ok(())
+    }
+}
+
+/// The SDK's conformance checks once more, with a task that writes to
+/// PostgreSQL (`store_conformance::conformance::*`). Skipped where
+/// PostgreSQL is not installed, like the other store tests.
+mod store_conformance {
+    use super::*;
+    use leanvibe_test::service::{self, PgServer};
+    use std::sync::OnceLock;
+
+    /// A database for this worker's checks. Its server is started by a
+    /// thread that lives as long as the worker: a service stops with the
+    /// thread that started it, and the checks run on runtimes that come
+    /// and go. It is stopped properly when the worker exits.
+    fn database_url() -> String {
+        static URL: OnceLock<String> = OnceLock::new();
+        if let Some(url) = URL.get() {
+            return url.clone();
+        }
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let started = PgServer::start()
+                .and_then(|server| server.with_template(store::migrations()))
+                .and_then(|server| server.database().map(|db| (server, db)));
+            match started {
+                Ok((server, db)) => {
+                    let _ = sender.send(Ok(db.url().to_owned()));
+                    let _kept = (server, db);
+                    loop {
+                        std::thread::park();
+                    }
+                }
+                Err(e) => {
+                    let _ = sender.send(Err(e));
+                }
+            }
+        });
+        let url = service::started_or_skip(receiver.recv().expect("the starter answers"));
+        URL.get_or_init(|| url).clone()
+    }
+
+    fn conformance() -> Conformance {
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let api = format!("http://{}", silent.local_addr().expect("its address"));
+        std::mem::forget(silent);
+        let config = PluginConfig::new("data-plugin", "1.0.0")
+            .param("database_url", database_url())
+            .param("api_base_url", api)
+            .param("fetch_timeout_ms", 300);
+        Conformance::new(DataPlugin::new, config)
+            .task(store::save("conformance", json!({"items": [1, 2, 3]})))
+            .timeout_task(Task::new("slow", "fetch").param("path", "/never-answers"))
+    }
+
+    leanvibe_test::conformance!(conformance());
+}

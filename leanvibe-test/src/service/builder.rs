@@ -55,6 +55,12 @@ pub struct ServiceBuilder {
     envs: Vec<(String, String)>,
     readiness: Readiness,
     startup_timeout: Duration,
+    /// Commands run to completion in `{dir}` before the service starts.
+    init: Vec<(String, Vec<String>)>,
+    /// As root, run as an unprivileged user.
+    unprivileged: bool,
+    /// Asked to stop with this signal, killed after the grace period.
+    graceful_stop: Option<(i32, Duration)>,
 }
 
 impl ServiceBuilder {
@@ -66,7 +72,56 @@ impl ServiceBuilder {
             envs: Vec::new(),
             readiness: Readiness::TcpAccept,
             startup_timeout: DEFAULT_STARTUP_TIMEOUT,
+            init: Vec::new(),
+            unprivileged: false,
+            graceful_stop: None,
         }
+    }
+
+    /// Runs `program` with `args` to completion in the service's directory
+    /// before the service starts (`{port}` and `{dir}` substituted; output
+    /// into the service's log), as the same user: a database's `initdb`.
+    /// If it fails, [`start`](Self::start) fails with its log.
+    ///
+    /// ```
+    /// let b = leanvibe_test::service::ServiceFixture::builder("postgres")
+    ///     .init("initdb", ["-D", "{dir}/data"]);
+    /// ```
+    pub fn init<I, S>(mut self, program: impl Into<String>, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.init
+            .push((program.into(), args.into_iter().map(Into::into).collect()));
+        self
+    }
+
+    /// When the tests run as root (as in many CI containers), runs the
+    /// service and its [`init`](Self::init) commands as an unprivileged
+    /// user instead: `postgres` if the system has one, else `nobody`. Its
+    /// directory is handed to that user. Servers that refuse to run as root
+    /// (PostgreSQL) need this.
+    ///
+    /// ```
+    /// let b = leanvibe_test::service::ServiceFixture::builder("postgres").unprivileged();
+    /// ```
+    pub fn unprivileged(mut self) -> Self {
+        self.unprivileged = true;
+        self
+    }
+
+    /// Stops the service by sending it `signal` and waiting up to `grace`
+    /// before killing its process group, so that it can clean up (a
+    /// database frees its shared memory). The default is to kill at once.
+    ///
+    /// ```
+    /// let b = leanvibe_test::service::ServiceFixture::builder("postgres")
+    ///     .graceful_stop(libc::SIGINT, std::time::Duration::from_secs(5));
+    /// ```
+    pub fn graceful_stop(mut self, signal: i32, grace: Duration) -> Self {
+        self.graceful_stop = Some((signal, grace));
+        self
     }
 
     /// Appends arguments (`{port}` and `{dir}` are substituted at start).
@@ -166,6 +221,52 @@ impl ServiceBuilder {
             s.replace("{port}", &port.to_string())
                 .replace("{dir}", &dir.path().to_string_lossy())
         };
+        let user = if self.unprivileged {
+            unprivileged_user(dir.path())
+                .map_err(|e| io_error("could not hand its directory to an unprivileged user", e))?
+        } else {
+            None
+        };
+        let as_user = |command: &mut Command| {
+            if let Some((uid, gid)) = user {
+                use std::os::unix::process::CommandExt;
+                command.uid(uid).gid(gid);
+            }
+        };
+        for (program, args) in &self.init {
+            let log = log
+                .try_clone()
+                .map_err(|e| io_error("could not share the log", e))?;
+            let log_err = log
+                .try_clone()
+                .map_err(|e| io_error("could not share the log", e))?;
+            let mut command = Command::new(program);
+            command
+                .args(args.iter().map(|a| substitute(a)))
+                .envs(self.envs.iter().map(|(k, v)| (k, substitute(v))))
+                .current_dir(dir.path())
+                .stdin(Stdio::null())
+                .stdout(log)
+                .stderr(log_err);
+            as_user(&mut command);
+            let status = match command.status() {
+                Ok(status) => status,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    return Err(ServiceError::NotInstalled {
+                        program: program.clone(),
+                    });
+                }
+                Err(e) => return Err(io_error(&format!("could not run {program}"), e)),
+            };
+            if !status.success() {
+                return Err(ServiceError::FailedToStart {
+                    program: self.program.clone(),
+                    reason: format!("its preparation `{program}` exited with {status}"),
+                    log_tail: super::process::read_tail(&log_path, super::fixture::LOG_TAIL_LINES),
+                    log_path,
+                });
+            }
+        }
 
         let mut command = Command::new(&self.program);
         command
@@ -175,6 +276,7 @@ impl ServiceBuilder {
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log_err);
+        as_user(&mut command);
         tie_lifetime_to_test(&mut command);
         let child = match command.spawn() {
             Ok(child) => child,
@@ -185,8 +287,56 @@ impl ServiceBuilder {
             }
             Err(e) => return Err(io_error("could not spawn", e)),
         };
-        let mut service = ServiceFixture::started(self.program.clone(), port, child, log_path, dir);
+        let mut service = ServiceFixture::started(
+            self.program.clone(),
+            port,
+            child,
+            log_path,
+            dir,
+            self.graceful_stop,
+        );
         service.wait_ready(&self.readiness, self.startup_timeout)?;
         Ok(service)
     }
+}
+
+/// As root: the user to run a service as (`postgres` if it exists, else
+/// `nobody`), with `dir` handed to it. Not root: `None`, nothing changes.
+fn unprivileged_user(dir: &std::path::Path) -> io::Result<Option<(u32, u32)>> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Ok(None);
+    }
+    let (uid, gid) = ["postgres", "nobody"]
+        .into_iter()
+        .find_map(user_ids)
+        .ok_or_else(|| io::Error::other("neither a `postgres` nor a `nobody` user exists"))?;
+    std::os::unix::fs::chown(dir, Some(uid), Some(gid))?;
+    Ok(Some((uid, gid)))
+}
+
+/// The uid and gid of the user called `name`.
+fn user_ids(name: &str) -> Option<(u32, u32)> {
+    let name = std::ffi::CString::new(name).ok()?;
+    let mut entry = std::mem::MaybeUninit::<libc::passwd>::uninit();
+    let mut buffer = vec![0 as libc::c_char; 4096];
+    let mut found: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: getpwnam_r writes into `entry` and `buffer`, whose sizes are
+    // passed, and sets `found` to `entry` or null; `entry` is read only when
+    // it was set.
+    let code = unsafe {
+        libc::getpwnam_r(
+            name.as_ptr(),
+            entry.as_mut_ptr(),
+            buffer.as_mut_ptr(),
+            buffer.len(),
+            &mut found,
+        )
+    };
+    if code != 0 || found.is_null() {
+        return None;
+    }
+    // SAFETY: `found` is non-null, so getpwnam_r filled `entry`.
+    let entry = unsafe { entry.assume_init() };
+    Some((entry.pw_uid, entry.pw_gid))
 }

@@ -32,6 +32,8 @@ pub struct ServiceFixture {
     port: u16,
     child: Option<Child>,
     log_path: PathBuf,
+    /// Stop by this signal, killing after the grace period.
+    graceful_stop: Option<(i32, Duration)>,
     // Deleted on drop, after the process is gone.
     _dir: tempfile::TempDir,
 }
@@ -53,12 +55,15 @@ impl ServiceFixture {
         child: Child,
         log_path: PathBuf,
         dir: tempfile::TempDir,
+        graceful_stop: Option<(i32, Duration)>,
     ) -> ServiceFixture {
+        super::process::stop_at_exit(child.id(), graceful_stop, dir.path());
         ServiceFixture {
             program,
             port,
             child: Some(child),
             log_path,
+            graceful_stop,
             _dir: dir,
         }
     }
@@ -152,9 +157,25 @@ impl ServiceFixture {
         let Some(mut child) = self.child.take() else {
             return Err(io::Error::other("service already stopped"));
         };
+        super::process::forget_at_exit(child.id());
         if let Some(status) = child.try_wait()? {
             return Ok(status);
         }
+        if let Some((signal, grace)) = self.graceful_stop {
+            let pid = libc::pid_t::try_from(child.id()).map_err(io::Error::other)?;
+            // SAFETY: `kill` has no memory-safety preconditions; the pid is
+            // our child's, not yet reaped, so it names no other process.
+            if unsafe { libc::kill(pid, signal) } == 0 {
+                let deadline = Instant::now() + grace;
+                while Instant::now() < deadline {
+                    if child.try_wait()?.is_some() {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            }
+        }
+        // Also what the service's own children left behind.
         kill_group(&mut child)?;
         child.wait()
     }

@@ -23,6 +23,7 @@
 
 mod builder;
 mod fixture;
+mod postgres;
 mod process;
 mod require;
 #[cfg(test)]
@@ -30,6 +31,7 @@ mod tests;
 
 pub use builder::{Readiness, ServiceBuilder};
 pub use fixture::ServiceFixture;
+pub use postgres::{KEEP_DB_ENV, Migrations, POSTGRES_BINDIR_ENV, PgDatabase, PgServer};
 pub use require::{require, started_or_skip};
 
 use std::time::Duration;

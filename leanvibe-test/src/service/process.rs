@@ -91,3 +91,87 @@ pub(super) fn kill_group(child: &mut Child) -> io::Result<()> {
 pub(super) fn kill_group(child: &mut Child) -> io::Result<()> {
     child.kill()
 }
+
+/// A running service to stop at exit: a worker-scope fixture lives in a
+/// static and is never dropped. When its process exits the kernel would
+/// kill the service (see [`tie_lifetime_to_test`]), without the clean-up
+/// some need (PostgreSQL would leave its System V shared memory behind),
+/// and its temporary directory (62 MB for PostgreSQL) would stay. So both
+/// are dealt with when the process exits normally.
+#[cfg(unix)]
+struct AtExit {
+    pid: libc::pid_t,
+    graceful_stop: Option<(i32, std::time::Duration)>,
+    dir: std::path::PathBuf,
+}
+
+#[cfg(unix)]
+static STOP_AT_EXIT: std::sync::Mutex<Vec<AtExit>> = std::sync::Mutex::new(Vec::new());
+
+/// Has the service `pid` stopped (gracefully if asked) and `dir` removed
+/// when this process exits normally, unless [`forget_at_exit`] comes first.
+#[cfg(unix)]
+pub(super) fn stop_at_exit(
+    pid: u32,
+    graceful_stop: Option<(i32, std::time::Duration)>,
+    dir: &std::path::Path,
+) {
+    static REGISTER: std::sync::Once = std::sync::Once::new();
+    REGISTER.call_once(|| {
+        // SAFETY: registers a plain function with no captured state.
+        unsafe { libc::atexit(stop_remaining) };
+    });
+    if let Ok(pid) = libc::pid_t::try_from(pid) {
+        lock_at_exit().push(AtExit {
+            pid,
+            graceful_stop,
+            dir: dir.to_path_buf(),
+        });
+    }
+}
+
+/// The service was stopped (or is being stopped) by its fixture.
+#[cfg(unix)]
+pub(super) fn forget_at_exit(pid: u32) {
+    lock_at_exit().retain(|service| u32::try_from(service.pid).ok() != Some(pid));
+}
+
+#[cfg(unix)]
+fn lock_at_exit() -> std::sync::MutexGuard<'static, Vec<AtExit>> {
+    STOP_AT_EXIT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(unix)]
+extern "C" fn stop_remaining() {
+    let services = std::mem::take(&mut *lock_at_exit());
+    let started = std::time::Instant::now();
+    for service in &services {
+        let (target, signal) = match service.graceful_stop {
+            Some((signal, _)) => (service.pid, signal),
+            // Its process group, as a fixture's drop would.
+            None => (-service.pid, libc::SIGKILL),
+        };
+        // SAFETY: `kill` has no memory-safety preconditions; each pid is a
+        // child of this process not yet reaped (a reaped one was forgotten).
+        unsafe { libc::kill(target, signal) };
+    }
+    for service in services {
+        let grace = service
+            .graceful_stop
+            .map_or(std::time::Duration::from_secs(1), |(_, grace)| grace);
+        loop {
+            let mut status = 0;
+            // SAFETY: waitpid on our own child, writing into a local.
+            let done = unsafe { libc::waitpid(service.pid, &mut status, libc::WNOHANG) } != 0;
+            if done || started.elapsed() >= grace {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        // SAFETY: as above; whatever is left of its group goes.
+        unsafe { libc::kill(-service.pid, libc::SIGKILL) };
+        let _ = std::fs::remove_dir_all(&service.dir);
+    }
+}

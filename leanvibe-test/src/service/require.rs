@@ -1,10 +1,12 @@
 //! [`require!`]: a service, or the test skipped because its program is not
 //! installed (a failure where services are required, as in CI).
 
-use super::fixture::ServiceFixture;
 use crate::errors::ServiceError;
 
-/// Starts a service or skips the test: evaluates to the [`ServiceFixture`].
+/// Starts a service or skips the test: evaluates to the
+/// [`ServiceFixture`](super::ServiceFixture)
+/// (or [`PgServer`](super::PgServer), or anything else started with a
+/// [`ServiceError`] for an error).
 /// When the program is not installed, the test ends as skipped with
 /// `<program> not installed` (see [`crate::skip`]); with
 /// [`REQUIRE_SERVICES_ENV`] set (not `0`), as CI sets it where it installs the
@@ -38,14 +40,11 @@ macro_rules! __service_require {
 /// use leanvibe_test::service::{started_or_skip, ServiceFixture};
 /// let redis = started_or_skip(ServiceFixture::redis());
 /// ```
-pub fn started_or_skip(started: Result<ServiceFixture, ServiceError>) -> ServiceFixture {
+pub fn started_or_skip<T>(started: Result<T, ServiceError>) -> T {
     started_or_skip_unless(started, services_required())
 }
 
-pub(super) fn started_or_skip_unless(
-    started: Result<ServiceFixture, ServiceError>,
-    required: bool,
-) -> ServiceFixture {
+pub(super) fn started_or_skip_unless<T>(started: Result<T, ServiceError>, required: bool) -> T {
     match started {
         Ok(service) => service,
         Err(ServiceError::NotInstalled { program }) if !required => {

@@ -145,3 +145,61 @@ fn read_tail_keeps_the_last_lines() {
     assert_eq!(read_tail(file.path(), 500).lines().count(), 100);
     assert!(read_tail(Path::new("/nonexistent/log"), 3).starts_with("(could not read"));
 }
+
+#[test]
+fn preparation_runs_first_in_the_services_directory_and_its_failure_is_shown() {
+    // `init` writes a file the service then reads: same directory, in order.
+    let service = ServiceFixture::builder("sh")
+        .init(
+            "sh",
+            ["-c", "echo prepared > {dir}/state; echo 'init done'"],
+        )
+        .args(["-c", "echo \"ready with $(cat state)\"; exec sleep 30"])
+        .readiness(Readiness::LogContains("ready with".into()))
+        .start()
+        .unwrap();
+    let log = std::fs::read_to_string(service.log_path()).unwrap();
+    assert_eq!(log, "init done\nready with prepared\n");
+    drop(service);
+
+    let err = ServiceFixture::builder("sh")
+        .init(
+            "sh",
+            ["-c", "echo 'initdb: cannot be run as root' >&2; exit 1"],
+        )
+        .args(["-c", "echo never started"])
+        .start()
+        .unwrap_err();
+    let ServiceError::FailedToStart {
+        reason, log_tail, ..
+    } = &err
+    else {
+        panic!("unexpected {err}");
+    };
+    assert!(reason.contains("its preparation `sh` exited"), "{reason}");
+    assert_eq!(log_tail, "initdb: cannot be run as root");
+
+    let missing = ServiceFixture::builder("sh").init(MISSING, ["x"]).start();
+    assert!(missing.unwrap_err().is_not_installed());
+}
+
+#[test]
+fn a_graceful_stop_lets_the_service_clean_up() {
+    // On SIGTERM the shell writes a file in its directory's parent and exits:
+    // only a stop that waits lets it.
+    let marker = tempfile::tempdir().unwrap();
+    let cleaned = marker.path().join("cleaned");
+    let script = format!(
+        "trap 'echo bye > {}; exit 0' TERM; echo ready; while :; do sleep 0.01; done",
+        cleaned.display()
+    );
+    let service = ServiceFixture::builder("sh")
+        .args(["-c", script.as_str()])
+        .readiness(Readiness::LogContains("ready".into()))
+        .graceful_stop(libc::SIGTERM, Duration::from_secs(5))
+        .start()
+        .unwrap();
+    let status = service.stop().unwrap();
+    assert!(status.success(), "{status}");
+    assert_eq!(std::fs::read_to_string(&cleaned).unwrap(), "bye\n");
+}
