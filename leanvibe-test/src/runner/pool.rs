@@ -560,10 +560,7 @@ impl Pool<'_> {
                     continue;
                 }
                 Ok(Report::Retrying { retrying }) => {
-                    let expected = self.workers[position].queue.front().copied();
-                    let Some(job_index) =
-                        expected.filter(|&job| self.jobs[job].registry_index == retrying.index)
-                    else {
+                    let Some(job_index) = self.running_job(position, retrying.index) else {
                         let message = format!(
                             "the worker reported an attempt of registry entry {} while another test was running",
                             retrying.index
@@ -610,10 +607,7 @@ impl Pool<'_> {
                     return self.stop_broken(position, message, events);
                 }
             };
-            let expected = self.workers[position].queue.front().copied();
-            let Some(job_index) =
-                expected.filter(|&job| self.jobs[job].registry_index == done.index)
-            else {
+            let Some(job_index) = self.running_job(position, done.index) else {
                 let message = format!(
                     "the worker reported a result for registry entry {} while another test was running",
                     done.index
@@ -641,6 +635,14 @@ impl Pool<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The job worker `position` is running, if it is registry entry
+    /// `index`: a worker may speak only of the test it is running, the
+    /// front of its queue.
+    fn running_job(&self, position: usize, index: usize) -> Option<usize> {
+        let front = self.workers[position].queue.front().copied()?;
+        (self.jobs[front].registry_index == index).then_some(front)
     }
 
     /// A worker exited (or closed its wake pipe, without pidfds).

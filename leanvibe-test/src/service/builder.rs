@@ -214,9 +214,6 @@ impl ServiceBuilder {
             .map_err(|e| io_error("could not create a temporary directory", e))?;
         let log_path = dir.path().join("service.log");
         let log = File::create(&log_path).map_err(|e| io_error("could not create the log", e))?;
-        let log_err = log
-            .try_clone()
-            .map_err(|e| io_error("could not share the log", e))?;
         let substitute = |s: &str| {
             s.replace("{port}", &port.to_string())
                 .replace("{dir}", &dir.path().to_string_lossy())
@@ -227,17 +224,13 @@ impl ServiceBuilder {
         } else {
             None
         };
-        let as_user = |command: &mut Command| {
-            if let Some((uid, gid)) = user {
-                use std::os::unix::process::CommandExt;
-                command.uid(uid).gid(gid);
-            }
-        };
-        for (program, args) in &self.init {
-            let log = log
+        // The service and its preparation commands alike: in its directory,
+        // with its environment, writing to its log, as its user.
+        let command_for = |program: &str, args: &[String]| -> Result<Command, ServiceError> {
+            let out = log
                 .try_clone()
                 .map_err(|e| io_error("could not share the log", e))?;
-            let log_err = log
+            let err = log
                 .try_clone()
                 .map_err(|e| io_error("could not share the log", e))?;
             let mut command = Command::new(program);
@@ -246,10 +239,16 @@ impl ServiceBuilder {
                 .envs(self.envs.iter().map(|(k, v)| (k, substitute(v))))
                 .current_dir(dir.path())
                 .stdin(Stdio::null())
-                .stdout(log)
-                .stderr(log_err);
-            as_user(&mut command);
-            let status = match command.status() {
+                .stdout(out)
+                .stderr(err);
+            if let Some((uid, gid)) = user {
+                use std::os::unix::process::CommandExt;
+                command.uid(uid).gid(gid);
+            }
+            Ok(command)
+        };
+        for (program, args) in &self.init {
+            let status = match command_for(program, args)?.status() {
                 Ok(status) => status,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
                     return Err(ServiceError::NotInstalled {
@@ -268,15 +267,7 @@ impl ServiceBuilder {
             }
         }
 
-        let mut command = Command::new(&self.program);
-        command
-            .args(self.args.iter().map(|a| substitute(a)))
-            .envs(self.envs.iter().map(|(k, v)| (k, substitute(v))))
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .stdout(log)
-            .stderr(log_err);
-        as_user(&mut command);
+        let mut command = command_for(&self.program, &self.args)?;
         tie_lifetime_to_test(&mut command);
         let child = match command.spawn() {
             Ok(child) => child,
