@@ -183,6 +183,13 @@ fn budgets_do_not_charge_the_panic_hook_whatever_rust_backtrace_says() {
             peak.as_u64().is_some_and(|bytes| bytes < 1 << 20),
             "RUST_BACKTRACE={backtrace}: peak heap {peak}"
         );
+        // The expected panic is the test passing: no panic message and no
+        // backtrace in its output or the reports.
+        let stderr = ctrf["results"]["tests"][0]["stderr"].to_string();
+        assert!(
+            !stderr.contains("panicked at") && !stderr.contains("stack backtrace"),
+            "RUST_BACKTRACE={backtrace}: {stderr}"
+        );
     }
 }
 

@@ -10,7 +10,7 @@ use crate::measure;
 use crate::record::{Attempt, Failure, FailureKind, Measurements, Status, TestOutcome};
 use crate::registry::{Budget, ShouldPanic, TestCase};
 use crate::skip::Skipped;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Once;
 use std::time::Instant;
@@ -19,6 +19,9 @@ thread_local! {
     /// Where and why the last panic on this thread happened, recorded by our
     /// hook: `catch_unwind` gives the payload but not the location.
     static LAST_PANIC: RefCell<Option<PanicReport>> = const { RefCell::new(None) };
+    /// The body running on this thread is `should_panic`: its panic is the
+    /// expected outcome, not news.
+    static PANIC_EXPECTED: Cell<bool> = const { Cell::new(false) };
 }
 
 #[derive(Debug, Clone)]
@@ -43,6 +46,14 @@ pub(crate) fn install_panic_hook() {
             };
             // `try_with`: a panic during thread teardown must not panic again.
             let _ = LAST_PANIC.try_with(|slot| *slot.borrow_mut() = Some(report));
+            // A `should_panic` body's own panic is not printed: with
+            // RUST_BACKTRACE set, the default hook would capture and
+            // symbolise a backtrace for every passing test, into its output
+            // and the reports. What a wrong panic said is in the failure
+            // message (`judge_run`). Panics on other threads still print.
+            if PANIC_EXPECTED.try_with(Cell::get).unwrap_or(false) {
+                return;
+            }
             // Printing (and, with RUST_BACKTRACE set, capturing a backtrace)
             // is diagnostics, not the test: neither its heap nor its time
             // counts against the budgets.
@@ -80,9 +91,11 @@ enum RunEnd {
 fn run_body_once(case: &TestCase) -> (RunEnd, f64) {
     measure::reset();
     LAST_PANIC.with(|slot| slot.borrow_mut().take());
+    PANIC_EXPECTED.with(|expected| expected.set(case.attrs.should_panic != ShouldPanic::No));
     let started = Instant::now();
     let result = panic::catch_unwind(AssertUnwindSafe(case.body));
     let elapsed_ms = measure::elapsed_ms(started);
+    PANIC_EXPECTED.with(|expected| expected.set(false));
     let end = match result {
         Ok(returned) => RunEnd::Returned(returned),
         Err(payload) if payload.is::<Skipped>() => {
