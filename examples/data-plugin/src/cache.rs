@@ -1,13 +1,11 @@
 //! The `cache` task: get and set JSON values in Redis.
 
+use crate::params;
 use leanvibe_test::plugin::{ErrorCode, PluginError, Task};
 use redis::AsyncCommands;
 use redis::aio::MultiplexedConnection;
 use serde_json::{Value, json};
 use std::time::Duration;
-
-/// Longest accepted key, in bytes.
-const MAX_KEY_BYTES: usize = 256;
 
 /// A connection to Redis, owned by one plugin instance. Keys are stored as
 /// `{namespace}:{key}`.
@@ -57,13 +55,7 @@ impl Cache {
     /// `get` answers `{"key", "found", "value"}`, `set` answers
     /// `{"key", "stored": true}`. Redis failures are `DATABASE_ERROR`.
     pub async fn handle(&self, task: &Task) -> Result<Value, PluginError> {
-        let key = task.required_str("key")?;
-        if key.is_empty() || key.len() > MAX_KEY_BYTES {
-            return Err(invalid(format!(
-                "`key` must be 1 to {MAX_KEY_BYTES} bytes long, got {}",
-                key.len()
-            )));
-        }
+        let key = params::key(task)?;
         let stored_key = format!("{}:{key}", self.namespace);
         // The multiplexed connection is a cheap handle onto one shared socket.
         let mut connection = self.connection.clone();
@@ -85,17 +77,7 @@ impl Cache {
                 Ok(json!({ "key": key, "found": !value.is_null(), "value": value }))
             }
             "set" => {
-                let text = task.required("value")?.to_string();
-                if text.len() > self.max_value_bytes {
-                    return Err(PluginError::new(
-                        ErrorCode::PayloadTooLarge,
-                        format!(
-                            "`value` is {} bytes as JSON, more than the limit of {}",
-                            text.len(),
-                            self.max_value_bytes
-                        ),
-                    ));
-                }
+                let text = params::json_within(task.required("value")?, self.max_value_bytes)?;
                 let result = match ttl_seconds(task)? {
                     Some(ttl) => connection.set_ex(&stored_key, text, ttl).await,
                     None => connection.set(&stored_key, text).await,

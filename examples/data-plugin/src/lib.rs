@@ -34,6 +34,7 @@
 
 pub mod cache;
 pub mod fetch;
+mod params;
 pub mod process;
 mod settings;
 pub mod store;

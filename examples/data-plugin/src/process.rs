@@ -1,6 +1,7 @@
 //! The `process_data` task: validate records, normalise and escape their
 //! names, compute statistics over their values.
 
+use crate::params::kind;
 use leanvibe_test::plugin::{ErrorCode, PluginError, Task};
 use serde_json::{Map, Value, json};
 
@@ -156,18 +157,6 @@ impl Statistics {
 
 fn invalid(message: String) -> PluginError {
     PluginError::new(ErrorCode::InvalidParameter, message)
-}
-
-/// A JSON value's type, for messages (never the value: it may be huge or hostile).
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]

@@ -1,12 +1,10 @@
 //! The `save_data` and `get_data` tasks: JSON documents by key in
 //! PostgreSQL (the table in `migrations/001_plugin_data.sql`).
 
+use crate::params::{json_within, key, kind};
 use leanvibe_test::plugin::{ErrorCode, PluginError, Task};
 use serde_json::{Value, json};
 use std::time::Duration;
-
-/// Longest accepted key, in bytes (the table checks it too).
-const MAX_KEY_BYTES: usize = 256;
 
 /// A connection to the plugin's database, owned by one plugin instance.
 pub struct Store {
@@ -57,17 +55,7 @@ impl Store {
                 format!("`value` must be a JSON object, got {}", kind(value)),
             ));
         }
-        let text = value.to_string();
-        if text.len() > self.max_value_bytes {
-            return Err(PluginError::new(
-                ErrorCode::PayloadTooLarge,
-                format!(
-                    "`value` is {} bytes as JSON, more than the limit of {}",
-                    text.len(),
-                    self.max_value_bytes
-                ),
-            ));
-        }
+        let text = json_within(value, self.max_value_bytes)?;
         // Parameters, never formatting: a key is data, not SQL.
         self.client
             .execute(
@@ -105,32 +93,6 @@ impl Store {
             }
         };
         Ok(json!({ "key": key, "found": !value.is_null(), "value": value }))
-    }
-}
-
-fn key(task: &Task) -> Result<&str, PluginError> {
-    let key = task.required_str("key")?;
-    if key.is_empty() || key.len() > MAX_KEY_BYTES {
-        return Err(PluginError::new(
-            ErrorCode::InvalidParameter,
-            format!(
-                "`key` must be 1 to {MAX_KEY_BYTES} bytes long, got {}",
-                key.len()
-            ),
-        ));
-    }
-    Ok(key)
-}
-
-/// How a JSON value's type is named in messages.
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
