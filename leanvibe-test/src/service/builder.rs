@@ -24,7 +24,11 @@ const PORT_ATTEMPTS: usize = 3;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Readiness {
-    /// A TCP connection to `127.0.0.1:{port}` succeeds.
+    /// A TCP connection to `127.0.0.1:{port}` succeeds, and (on Linux) the
+    /// listening socket belongs to the service's process group: another
+    /// process that took the port first is not the service. A service that
+    /// daemonizes into a session of its own is therefore never ready this
+    /// way; wait for a log line instead.
     TcpAccept,
     /// The service's log (stdout and stderr) contains this text.
     LogContains(String),

@@ -2,6 +2,7 @@
 //! too, with the log shown when the test is failing).
 
 use super::builder::{Readiness, ServiceBuilder};
+use super::listener::listener_belongs_to;
 use super::process::{kill_group, read_tail};
 use crate::errors::ServiceError;
 use std::fmt;
@@ -187,8 +188,11 @@ impl ServiceFixture {
     ) -> Result<(), ServiceError> {
         let deadline = Instant::now() + timeout;
         let mut pause = Duration::from_millis(5);
+        let mut foreign_listener = false;
         loop {
             let child = self.child.as_mut().expect("running until ready");
+            // The service leads its own process group (`tie_lifetime_to_test`).
+            let group = child.id();
             match child.try_wait() {
                 Ok(Some(status)) => {
                     return Err(
@@ -200,7 +204,14 @@ impl ServiceFixture {
             }
             let ready = match readiness {
                 Readiness::TcpAccept => {
-                    TcpStream::connect_timeout(&self.addr(), Duration::from_millis(200)).is_ok()
+                    let accepts =
+                        TcpStream::connect_timeout(&self.addr(), Duration::from_millis(200))
+                            .is_ok();
+                    // A process that took the port after we probed it
+                    // accepts too, while the service fails to bind.
+                    let foreign = accepts && listener_belongs_to(group, self.port) == Some(false);
+                    foreign_listener |= foreign;
+                    accepts && !foreign
                 }
                 Readiness::LogContains(text) => {
                     std::fs::read_to_string(&self.log_path).is_ok_and(|log| log.contains(text))
@@ -211,6 +222,10 @@ impl ServiceFixture {
             }
             if Instant::now() >= deadline {
                 let what = match readiness {
+                    Readiness::TcpAccept if foreign_listener => format!(
+                        "accept TCP connections on {} (another process listens there)",
+                        self.addr()
+                    ),
                     Readiness::TcpAccept => format!("accept TCP connections on {}", self.addr()),
                     Readiness::LogContains(text) => format!("log {text:?}"),
                 };

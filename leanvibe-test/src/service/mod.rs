@@ -23,6 +23,7 @@
 
 mod builder;
 mod fixture;
+mod listener;
 mod postgres;
 mod process;
 mod require;

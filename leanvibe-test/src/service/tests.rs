@@ -94,6 +94,51 @@ fn a_service_never_ready_fails_after_the_timeout() {
     assert_eq!(log_tail, "starting");
 }
 
+/// The port a service was given can be taken by another process before the
+/// service binds it. That process accepts connections; the service is not
+/// ready, and must not be reported ready (a CI run once handed tests a
+/// "redis" that was a silent listener of another test).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_foreign_listener_on_the_port_is_not_the_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let port_file = dir.path().join("port");
+    let thief = {
+        let port_file = port_file.clone();
+        std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                if let Ok(port) = std::fs::read_to_string(&port_file)
+                    && let Ok(port) = port.trim().parse::<u16>()
+                {
+                    return std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "the service never wrote its port"
+                );
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        })
+    };
+    // The service announces its port, waits for the thief, and never listens.
+    let err = ServiceFixture::builder("sh")
+        .args(["-c"])
+        .args([format!(
+            "echo {{port}} > {}; sleep 0.3; exec sleep 30",
+            port_file.display()
+        )])
+        .startup_timeout(Duration::from_millis(1500))
+        .start()
+        .map(|service| service.port())
+        .unwrap_err();
+    let _listener = thief.join().unwrap();
+    let ServiceError::FailedToStart { reason, .. } = &err else {
+        panic!("unexpected {err}");
+    };
+    assert!(reason.contains("another process listens there"), "{reason}");
+}
+
 #[test]
 fn log_readiness_substitution_and_group_kill() {
     // The shell forks a grandchild; stopping the service must reach it too.
