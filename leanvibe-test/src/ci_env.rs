@@ -90,6 +90,26 @@ pub(crate) fn pipeline(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
     .find_map(|(name, system)| env(name).map(|id| format!("{system}:{}", one_line(id))))
 }
 
+/// The commit under test: `LEANVIBE_COMMIT` when set, else GitHub
+/// Actions' `GITHUB_SHA`, GitLab's `CI_COMMIT_SHA`, Buildkite's
+/// `BUILDKITE_COMMIT`, CircleCI's `CIRCLE_SHA1` or Jenkins's `GIT_COMMIT`.
+/// Read from the environment rather than by running `git`: a test run must
+/// not depend on git being installed or the checkout being a repository.
+pub(crate) fn commit(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    [
+        "LEANVIBE_COMMIT",
+        "GITHUB_SHA",
+        "CI_COMMIT_SHA",
+        "BUILDKITE_COMMIT",
+        "CIRCLE_SHA1",
+        "GIT_COMMIT",
+    ]
+    .into_iter()
+    .find_map(|name| env(name))
+    .map(|sha| sha.trim().to_string())
+    .filter(|sha| !sha.is_empty())
+}
+
 /// `count:(index + 1)/total` from a 0-based index.
 fn zero_based(
     index_name: &str,
@@ -139,6 +159,20 @@ mod tests {
         ]))
         .unwrap_err();
         assert!(err.contains("TEST_SHARD_INDEX=4"), "{err}");
+    }
+
+    #[test]
+    fn the_commit_is_ours_first_then_the_ci_systems() {
+        assert_eq!(commit(&env(&[])), None);
+        assert_eq!(
+            commit(&env(&[("CI_COMMIT_SHA", " abc\n")])).as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            commit(&env(&[("GITHUB_SHA", "gh"), ("LEANVIBE_COMMIT", "ours")])).as_deref(),
+            Some("ours")
+        );
+        assert_eq!(commit(&env(&[("GIT_COMMIT", "  ")])), None);
     }
 
     #[test]

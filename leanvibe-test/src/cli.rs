@@ -60,6 +60,13 @@ pub(crate) struct Args {
     /// Directory for all report files (else `LEANVIBE_REPORT_DIR`, else
     /// Bazel's `TEST_UNDECLARED_OUTPUTS_DIR`).
     pub report_dir: Option<PathBuf>,
+    /// Where to write the HTML report.
+    pub html: Option<PathBuf>,
+    /// Write no HTML report (the other files still).
+    pub no_html: bool,
+    /// Keep this run's CTRF file in this directory and show trends over
+    /// the runs kept there.
+    pub history: Option<PathBuf>,
     /// Write no report files.
     pub no_report: bool,
     /// Do not redact credentials in output and messages.
@@ -139,6 +146,10 @@ Options:
       --json <PATH>               Write the CTRF JSON report here
       --report-dir <DIR>          Directory for all report files [env: LEANVIBE_REPORT_DIR,
                                   TEST_UNDECLARED_OUTPUTS_DIR]
+      --html <PATH>               Write the HTML report here
+      --no-html                   Write no HTML report
+      --history <DIR>             Keep this run's CTRF file in DIR; the HTML report shows
+                                  trends over the runs kept there
       --no-report                 Write no report files
       --no-redact                 Do not redact credentials found in output and messages
       --show-budgets              End the run with the tests closest to their budgets
@@ -262,6 +273,9 @@ impl Args {
                 Arg::Long("junit") => parsed.junit = Some(path(&mut parser)?),
                 Arg::Long("json") => parsed.json = Some(path(&mut parser)?),
                 Arg::Long("report-dir") => parsed.report_dir = Some(path(&mut parser)?),
+                Arg::Long("html") => parsed.html = Some(path(&mut parser)?),
+                Arg::Long("no-html") => parsed.no_html = true,
+                Arg::Long("history") => parsed.history = Some(path(&mut parser)?),
                 Arg::Long("no-report") => parsed.no_report = true,
                 Arg::Long("no-redact") => parsed.no_redact = true,
                 Arg::Long("show-budgets") => parsed.show_budgets = true,

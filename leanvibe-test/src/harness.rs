@@ -1,7 +1,7 @@
 //! The entry point: read the command line, then list the tests, or run them.
 
 use crate::cli::{Args, Format};
-use crate::config::{self, Config, FlakyResult, Profile};
+use crate::config::{self, Config, FlakyResult, HtmlSetting, Profile};
 use crate::plan::{self, Plan};
 use crate::registry;
 use crate::report::console::{self, Console, ConsoleOptions};
@@ -142,11 +142,16 @@ fn run_args(args: &Args) -> i32 {
     let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(console)];
     let mut setup_errors = Vec::new();
     if !args.no_report {
-        let paths = report_paths(args, &settings.profile, &info.binary_name);
+        let mut paths = report_paths(args, &settings.profile, &info.binary_name);
         // Files of an earlier run must not pass for this one's: a run that
         // never finishes leaves no JUnit or CTRF file rather than an old one.
         if let Err(e) = paths.remove_final_reports() {
             setup_errors.push(format!("a stale report could not be removed: {e}"));
+        }
+        // Switched off, the page is still removed above: an old one would
+        // read as this run's.
+        if args.no_html || (args.html.is_none() && profile_html_off(&settings.profile)) {
+            paths.html = None;
         }
         if under_nextest() {
             // Each test is a process of its own under nextest, and nextest
@@ -212,8 +217,10 @@ fn selection(args: &Args) -> Selection {
     }
 }
 
-/// Where the report files go. Precedence: `--junit`/`--json` for those
-/// files, then the profile's `junit`/`json`; the directory from
+/// Where the report files go. Precedence: `--junit`/`--json`/`--html` for
+/// those files (`--no-html` over all), then the profile's
+/// `junit`/`json`/`html`; the history from `--history`, then the
+/// profile's `history_dir`; the directory from
 /// `--report-dir` or `LEANVIBE_REPORT_DIR`, then the profile's `report_dir`,
 /// then `<target-dir>/leanvibe`.
 fn report_paths(args: &Args, profile: &Profile, binary: &str) -> ReportPaths {
@@ -234,7 +241,27 @@ fn report_paths(args: &Args, profile: &Profile, binary: &str) -> ReportPaths {
     if let Some(ctrf) = args.json.clone().or_else(|| profile.json.clone()) {
         paths.ctrf = ctrf;
     }
+    if let Some(html) = args.html.clone().or_else(|| match &profile.html {
+        Some(HtmlSetting::At(html)) => Some(html.clone()),
+        _ => None,
+    }) {
+        paths.html = Some(html);
+    }
+    paths.history = args
+        .history
+        .clone()
+        .or_else(|| profile.history_dir.clone())
+        .map(|dir| {
+            let runs = profile
+                .history_runs
+                .map_or(report::html::DEFAULT_RUNS, usize::from);
+            report::html::History::new(dir, runs)
+        });
     paths
+}
+
+fn profile_html_off(profile: &Profile) -> bool {
+    profile.html == Some(HtmlSetting::Off)
 }
 
 /// `--list`: libtest's `name: test` lines; the pretty format adds a count.

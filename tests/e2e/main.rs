@@ -10,6 +10,7 @@ mod adversary;
 mod budgets;
 mod cli;
 mod gate;
+mod html;
 mod lifecycle;
 mod migrate;
 mod outcomes;

@@ -21,6 +21,9 @@
 //! report_dir = "target/leanvibe"   # relative to this file
 //! junit = "target/leanvibe/junit.xml"
 //! json = "target/leanvibe/ctrf.json"
+//! html = "target/leanvibe/report.html"  # or false: no HTML page
+//! history_dir = "target/leanvibe/history"  # keep runs for the page's trends
+//! history_runs = 20    # runs of each binary kept there
 //! redact = true        # scrub secrets from reports
 //! ```
 //!
@@ -99,8 +102,33 @@ pub struct Profile {
     pub junit: Option<PathBuf>,
     /// `json`: path of the CTRF JSON report, resolved likewise.
     pub json: Option<PathBuf>,
+    /// `html`: where the HTML report goes (resolved like `junit`), or
+    /// `false` for no page.
+    pub html: Option<HtmlSetting>,
+    /// `history_dir`: keep each run's CTRF file here, for the HTML
+    /// report's trends; resolved likewise.
+    pub history_dir: Option<PathBuf>,
+    /// `history_runs`: how many runs of each binary the history keeps
+    /// (default 20).
+    pub history_runs: Option<NonZeroUsize>,
     /// `redact`: scrub secrets from reports.
     pub redact: Option<bool>,
+}
+
+/// The profile's `html` key.
+///
+/// ```
+/// use leanvibe_test::config::{Config, HtmlSetting};
+/// let config = Config::parse("[profile.ci]\nhtml = false\n", "leanvibe.toml".as_ref())?;
+/// assert_eq!(config.profile("ci")?.html, Some(HtmlSetting::Off));
+/// # Ok::<(), leanvibe_test::config::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HtmlSetting {
+    /// Write the page here.
+    At(PathBuf),
+    /// Write no page.
+    Off,
 }
 
 /// What a flaky test (failed, then passed on a retry) counts as.
@@ -165,6 +193,9 @@ impl Profile {
             report_dir: self.report_dir.or_else(|| parent.report_dir.clone()),
             junit: self.junit.or_else(|| parent.junit.clone()),
             json: self.json.or_else(|| parent.json.clone()),
+            html: self.html.or_else(|| parent.html.clone()),
+            history_dir: self.history_dir.or_else(|| parent.history_dir.clone()),
+            history_runs: self.history_runs.or(parent.history_runs),
             redact: self.redact.or(parent.redact),
         }
     }

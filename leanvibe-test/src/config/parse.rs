@@ -1,7 +1,7 @@
 //! Reading `leanvibe.toml` into profiles, checking every key and value
 //! against the spans toml keeps, so errors can name the line.
 
-use super::{FlakyResult, Profile};
+use super::{FlakyResult, HtmlSetting, Profile};
 use crate::errors::ConfigError;
 use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
@@ -23,6 +23,9 @@ pub(super) const PROFILE_KEYS: &[&str] = &[
     "report_dir",
     "junit",
     "json",
+    "html",
+    "history_dir",
+    "history_runs",
     "redact",
 ];
 
@@ -231,6 +234,29 @@ impl File<'_> {
                         "junit" => profile.junit = resolved,
                         _ => profile.json = resolved,
                     }
+                }
+                "html" => {
+                    profile.html = Some(match v {
+                        DeValue::Boolean(false) => HtmlSetting::Off,
+                        DeValue::String(s) if !s.is_empty() => HtmlSetting::At(self.resolve(s)),
+                        _ => return Err(bad("a path string, or false to write no page")),
+                    });
+                }
+                "history_dir" => {
+                    let DeValue::String(s) = v else {
+                        return Err(bad("a path string"));
+                    };
+                    if s.is_empty() {
+                        return Err(bad("a path string"));
+                    }
+                    profile.history_dir = Some(self.resolve(s));
+                }
+                "history_runs" => {
+                    let n = integer(v)
+                        .and_then(|n| usize::try_from(n).ok())
+                        .and_then(NonZeroUsize::new)
+                        .ok_or_else(|| bad(POSITIVE_INTEGER))?;
+                    profile.history_runs = Some(n);
                 }
                 "redact" => {
                     let DeValue::Boolean(b) = v else {

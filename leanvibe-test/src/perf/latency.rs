@@ -118,6 +118,26 @@ impl Latencies {
     }
 
     /// The usual figures, for reports.
+    /// `[percentile, ms]` at [`CURVE_PERCENTILES`], as HDR Histogram's
+    /// percentile distribution steps through them: each step halves the
+    /// distance to 100.
+    pub(crate) fn curve(&self) -> Vec<[f64; 2]> {
+        if self.count() == 0 {
+            return Vec::new();
+        }
+        CURVE_PERCENTILES
+            .iter()
+            .filter_map(|&p| {
+                let ms = if p == 0.0 {
+                    self.min()
+                } else {
+                    self.percentile(p)
+                };
+                Some([p, ms?])
+            })
+            .collect()
+    }
+
     pub(crate) fn summary(&self) -> LatencySummary {
         let get = |v: Option<f64>| v.unwrap_or(0.0);
         LatencySummary {
@@ -132,6 +152,12 @@ impl Latencies {
         }
     }
 }
+
+/// Where [`Latencies::curve`] samples the distribution.
+const CURVE_PERCENTILES: &[f64] = &[
+    0.0, 50.0, 75.0, 87.5, 93.75, 96.875, 98.4375, 99.0, 99.21875, 99.609375, 99.8046875, 99.9,
+    100.0,
+];
 
 /// Latency figures of a run in milliseconds (all 0 when there were no samples).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -69,6 +69,11 @@ pub struct RunReport {
     pub throughput_per_s: f64,
     /// Latency in ms.
     pub latency_ms: LatencySummary,
+    /// The latency distribution as `[percentile, ms]` points at HDR's
+    /// log-spaced percentiles (0, 50, 75, 87.5, ... 99.9, 100), for plotting
+    /// a percentile curve; empty when nothing was measured.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub latency_curve_ms: Vec<[f64; 2]>,
     /// Open-loop figures; absent for closed-loop runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load: Option<LoadFigures>,
@@ -159,6 +164,7 @@ pub(crate) fn run_report(
             0.0
         },
         latency_ms: observed.latencies.summary(),
+        latency_curve_ms: observed.latencies.curve(),
         load: None,
         thresholds: judge(thresholds, observed),
     }

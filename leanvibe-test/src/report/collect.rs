@@ -76,6 +76,8 @@ impl Collector {
         self.run.hostname = Some(self.options.clean_text(&hostname()));
         self.run.run_id = info.run_id.clone();
         self.run.pipeline = info.pipeline.as_deref().map(|p| self.options.clean_text(p));
+        self.run.commit =
+            crate::ci_env::commit(&crate::ci_env::process_env).map(|c| self.options.clean_text(&c));
         self.run.filtered_out = info.filtered_out as u64;
         self.run.partitioned_out = info.partitioned_out as u64;
         self.run.workers = info.workers as u64;

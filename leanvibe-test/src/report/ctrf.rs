@@ -266,6 +266,10 @@ pub struct RunExtra {
     /// The CI pipeline the run was part of ([`RunInfo::pipeline`](super::RunInfo::pipeline)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline: Option<String>,
+    /// The commit tested, from the CI system's variables
+    /// ([`ci_env::commit`](crate::ci_env)); absent outside CI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
     /// Tests removed by filters (and, in a shard, by the partition).
     pub filtered_out: u64,
     /// In a shard, the tests the partition gave to the others: the shards

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 /// `--report-dir` wins over it).
 pub const REPORT_DIR_ENV: &str = "LEANVIBE_REPORT_DIR";
 
-/// The three files one test binary writes.
+/// The files one test binary writes, and the history it keeps.
 ///
 /// ```
 /// use leanvibe_test::report::files::ReportPaths;
@@ -17,6 +17,8 @@ pub const REPORT_DIR_ENV: &str = "LEANVIBE_REPORT_DIR";
 /// assert_eq!(paths.junit, std::path::Path::new("target/leanvibe/suite.junit.xml"));
 /// assert_eq!(paths.ctrf, std::path::Path::new("target/leanvibe/suite.ctrf.json"));
 /// assert_eq!(paths.events, std::path::Path::new("target/leanvibe/suite.events.jsonl"));
+/// assert_eq!(paths.html.as_deref(), Some("target/leanvibe/suite.html".as_ref()));
+/// assert!(paths.history.is_none());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportPaths {
@@ -26,6 +28,11 @@ pub struct ReportPaths {
     pub ctrf: PathBuf,
     /// `<binary>.events.jsonl`.
     pub events: PathBuf,
+    /// `<binary>.html`; `None` writes no page.
+    pub html: Option<PathBuf>,
+    /// Where each run's CTRF file is kept for the page's trends; `None`
+    /// keeps none.
+    pub history: Option<super::html::History>,
 }
 
 impl ReportPaths {
@@ -40,11 +47,14 @@ impl ReportPaths {
             junit: dir.join(format!("{binary}.junit.xml")),
             ctrf: dir.join(format!("{binary}.ctrf.json")),
             events: dir.join(format!("{binary}.events.jsonl")),
+            html: Some(dir.join(format!("{binary}.html"))),
+            history: None,
         }
     }
 
-    /// The JUnit, CTRF and event-stream sinks for these paths. Fails only if
-    /// the event stream cannot be created (the others write at the end).
+    /// The JUnit, CTRF, HTML and event-stream sinks for these paths. Fails
+    /// only if the event stream cannot be created (the others write at the
+    /// end).
     ///
     /// ```
     /// # use leanvibe_test::report::{ReportOptions, files::ReportPaths};
@@ -54,11 +64,10 @@ impl ReportPaths {
     /// ```
     pub fn reporters(&self, options: &ReportOptions) -> std::io::Result<Vec<Box<dyn Reporter>>> {
         Ok(vec![
-            Box::new(FinalReports::new(
-                self.junit.clone(),
-                self.ctrf.clone(),
-                options.clone(),
-            )),
+            Box::new(
+                FinalReports::new(self.junit.clone(), self.ctrf.clone(), options.clone())
+                    .with_page(self.html.clone(), self.history.clone()),
+            ),
             Box::new(EventsReporter::new(self.events.clone(), options.clone())?),
         ])
     }
@@ -79,7 +88,7 @@ impl ReportPaths {
     /// paths.remove_final_reports().unwrap(); // nothing left to remove
     /// ```
     pub fn remove_final_reports(&self) -> std::io::Result<()> {
-        for path in [&self.junit, &self.ctrf] {
+        for path in [&self.junit, &self.ctrf].into_iter().chain(&self.html) {
             match std::fs::remove_file(path) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                     return Err(std::io::Error::new(
@@ -156,8 +165,10 @@ pub fn default_report_dir(test_binary: &Path) -> Option<PathBuf> {
 pub struct FinalReports {
     junit: PathBuf,
     ctrf: PathBuf,
+    html: Option<PathBuf>,
+    history: Option<super::html::History>,
     collector: Collector,
-    written: bool,
+    written: Vec<PathBuf>,
 }
 
 impl FinalReports {
@@ -167,9 +178,57 @@ impl FinalReports {
         FinalReports {
             junit,
             ctrf,
+            html: None,
+            history: None,
             collector: Collector::new(options),
-            written: false,
+            written: Vec::new(),
         }
+    }
+
+    /// Also writes the HTML page to `html`, with trends over `history`
+    /// (where this run is then kept).
+    ///
+    /// ```
+    /// use leanvibe_test::report::{ReportOptions, files::FinalReports, html::History};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let sink = FinalReports::new(dir.path().join("s.junit.xml"), dir.path().join("s.ctrf.json"), ReportOptions::default())
+    ///     .with_page(Some(dir.path().join("s.html")), Some(History::new(dir.path().join("history"), 20)));
+    /// # let _ = sink;
+    /// ```
+    pub fn with_page(
+        mut self,
+        html: Option<PathBuf>,
+        history: Option<super::html::History>,
+    ) -> Self {
+        self.html = html;
+        self.history = history;
+        self
+    }
+
+    /// The page and the history, after the JUnit and CTRF files. Neither
+    /// may cost the run those: a history that cannot be read or written is
+    /// a warning, and the page is still written without its trends.
+    fn write_page(&mut self, report: &super::ctrf::CtrfReport) -> std::io::Result<()> {
+        let binary = super::html::binary_name(report);
+        let earlier = self.history.as_ref().map(|history| {
+            history.runs_of(&binary).unwrap_or_else(|e| {
+                eprintln!("warning: history {} not read: {e}", history.dir().display());
+                Vec::new()
+            })
+        });
+        if let Some(html) = &self.html {
+            super::html::write(html, std::slice::from_ref(report), earlier.as_deref())?;
+            self.written.push(html.clone());
+        }
+        if let Some(history) = &self.history
+            && let Err(e) = history.record(&binary, report)
+        {
+            eprintln!(
+                "warning: run not kept in history {}: {e}",
+                history.dir().display()
+            );
+        }
+        Ok(())
     }
 }
 
@@ -178,16 +237,13 @@ impl Reporter for FinalReports {
         if let Some(report) = self.collector.on_event(event) {
             report.write(&self.ctrf)?;
             super::junit::write_file(&report, &self.junit)?;
-            self.written = true;
+            self.written = vec![self.junit.clone(), self.ctrf.clone()];
+            self.write_page(&report)?;
         }
         Ok(())
     }
 
     fn written_paths(&self) -> Vec<&Path> {
-        if self.written {
-            vec![self.junit.as_path(), self.ctrf.as_path()]
-        } else {
-            Vec::new()
-        }
+        self.written.iter().map(PathBuf::as_path).collect()
     }
 }

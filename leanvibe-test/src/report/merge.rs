@@ -234,6 +234,7 @@ pub fn merge(reports: Vec<(PathBuf, CtrfReport)>) -> Result<CtrfReport, MergeErr
         hostname: first_run.hostname.clone(),
         partition: None,
         pipeline: first_run.pipeline.clone(),
+        commit: first_run.commit.clone(),
         filtered_out: total_tests.saturating_sub(seen.len() as u64),
         partitioned_out: 0,
         workers: shards.iter().map(|s| s.1.workers).max().unwrap_or(0),

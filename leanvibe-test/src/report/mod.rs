@@ -13,6 +13,7 @@ pub mod ctrf;
 pub mod events;
 pub mod files;
 pub mod gate;
+pub mod html;
 pub mod identity;
 pub mod junit;
 pub mod merge;

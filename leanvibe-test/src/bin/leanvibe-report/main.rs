@@ -4,6 +4,7 @@
 //! ```text
 //! leanvibe-report merge shard-1/ shard-2/ shard-3/ -o target/leanvibe/merged
 //! leanvibe-report merge a.ctrf.json b.ctrf.json --junit out.xml --ctrf out.json
+//! leanvibe-report html target/leanvibe/ shard-2/ -o report.html --history ci-history/
 //! leanvibe-report gate target/leanvibe/ target/bench/ --min-coverage 80 --coverage cov.txt
 //! leanvibe-report migrate --manifest-path my-plugin/Cargo.toml --dry-run
 //! ```
@@ -14,6 +15,7 @@
 
 mod args;
 mod gate;
+mod html;
 mod merge;
 mod migrate;
 
@@ -26,6 +28,7 @@ Usage: leanvibe-report <COMMAND> [OPTIONS]
 
 Commands:
   merge    Merge the CTRF reports of a sharded run into one JUnit and one CTRF file
+  html     Render one HTML page from the reports of several binaries or shards
   gate     Decide whether a run is ready to deploy; print a Markdown summary
   migrate  Convert a package's libtest test targets to leanvibe-test
 
@@ -42,6 +45,9 @@ fn main() -> ExitCode {
         "merge" => {
             args::parse(parser, merge::HELP, merge::MergeArgs::take).map_or_else(|e| e, merge::run)
         }
+        "html" => {
+            args::parse(parser, html::HELP, html::HtmlArgs::take).map_or_else(|e| e, html::run)
+        }
         "gate" => {
             args::parse(parser, gate::HELP, gate::GateArgs::take).map_or_else(|e| e, gate::run)
         }
@@ -52,7 +58,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         other => args::usage_error(&format!(
-            "unrecognized subcommand '{other}'; expected merge, gate or migrate"
+            "unrecognized subcommand '{other}'; expected merge, html, gate or migrate"
         )),
     }
 }
