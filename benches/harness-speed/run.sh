@@ -86,6 +86,9 @@ commands=(
     "libtest full --no-report=$libtest"
     "ours exact --no-report=$ours --no-report --exact $exact"
     "libtest exact --no-report=$libtest --exact $exact"
+    # The HTML page's share of the default: "ours full" minus this.
+    "ours full --no-html=$ours --no-html"
+    "libtest full --no-html=$libtest"
 )
 
 if [[ -z "${NO_HYPERFINE:-}" ]] && ! command -v hyperfine >/dev/null; then

@@ -105,7 +105,7 @@ pub(crate) fn commit(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
         "GIT_COMMIT",
     ]
     .into_iter()
-    .find_map(|name| env(name))
+    .find_map(env)
     .map(|sha| sha.trim().to_string())
     .filter(|sha| !sha.is_empty())
 }

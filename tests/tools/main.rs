@@ -4,6 +4,7 @@
 //! (`CI=true`), where `.ci/run` installs every tool: see
 //! `leanvibe_test::prerequisite_missing`.
 
+mod browser;
 mod junitparser;
 mod nextest;
 mod schemas;

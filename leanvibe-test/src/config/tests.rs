@@ -80,13 +80,32 @@ fn relative_report_paths_resolve_against_the_file() {
 }
 
 #[test]
+fn the_html_page_and_its_history_are_configured_per_profile() {
+    let text = "[profile.default]\nhtml = \"pages/run.html\"\nhistory_dir = \"hist\"\n\n\
+                [profile.quiet]\nhtml = false\nhistory_runs = 5\n";
+    let config = Config::parse(text, Path::new("/crate/leanvibe.toml")).unwrap();
+    let default = config.profile("default").unwrap();
+    assert_eq!(default.html, Some(HtmlSetting::At(PathBuf::from("/crate/pages/run.html"))));
+    assert_eq!(default.history_dir, Some(PathBuf::from("/crate/hist")));
+    let quiet = config.profile("quiet").unwrap();
+    assert_eq!(quiet.html, Some(HtmlSetting::Off));
+    assert_eq!(quiet.history_dir, Some(PathBuf::from("/crate/hist")), "inherited");
+    assert_eq!(quiet.history_runs.map(usize::from), Some(5));
+    assert_eq!(
+        error("[profile.default]\nhtml = true\n"),
+        "leanvibe.toml:2: `html` in [profile.default] must be a path string, or false to write no page, found boolean true"
+    );
+    assert!(error("[profile.default]\nhistory_runs = 0\n").contains("a positive whole number"));
+}
+
+#[test]
 fn unknown_key_names_file_line_table_and_valid_keys() {
     let text = "[profile.default]\nmax_ms = 50\n\n\n[profile.ci]\nretries = 1\nmax_mbs = 80\n";
     assert_eq!(
         error(text),
         "leanvibe.toml:7: unknown key `max_mbs` in [profile.ci]; valid keys: max_ms, max_mb, \
          max_kb, max_rss_mb, timeout_ms, retries, flaky_result, only_rerun, test_threads, \
-         report_dir, junit, json, redact"
+         report_dir, junit, json, html, history_dir, history_runs, redact"
     );
     assert_eq!(
         error("budget = 3\n"),
