@@ -402,9 +402,10 @@ pub use leanvibe_test_macros::fixture;
 /// | `log_injection` | 11: CR/LF forged lines, ESC sequences, `${jndi:...}` | a raw CR, LF or ESC from the payload (as given or percent-decoded) in the output or printed |
 /// | `header_injection` | 9: `%0d%0a`, double encoding, `嘊嘍`, raw CRLF | the same, in the output |
 /// | `secrets` | 11: `config`, `debug`, `env`, format strings, ... | a value of `probe.secret(kind)` or anything the [`secrets`] detector matches in the output or printed |
-/// | `oversize` | 9, generated: 64 KiB, 1 MiB, 16 MiB, 100 000-deep arrays and objects, paths over 4096 bytes, 100 000 parameters | a rejection whose message names no size or limit; an acceptance over the time or heap limit |
+/// | `oversize` | 9, generated: 64 KiB, 1 MiB, 16 MiB, 100 000-deep arrays and objects, paths over 4096 bytes, 100 000 parameters | a rejection whose message names no size or limit; a call over the time limit; heap growth over `max_mb`, else the profile's `max_mb`, else 80 MiB; heap growth over 16 times the input and over 8 MiB (amplification) |
 /// | `auth_bypass` | 16: missing, empty, SQLi/NoSQL, case variants, fullwidth, `alg: none`, expired, wrong or no signature, malformed JWTs | any acceptance |
-/// | `ldap_injection`, `prototype_pollution` | 8 each | the common rules only |
+/// | `ldap_injection` | 8: `*`, `*)(&`, injected `\|` branches and `uid=*` clauses, metacharacters, NUL | the LDAP filter built from the payload (from the output's first `(`, parsed per RFC 4515) differs in structure from the one built from a benign value: a presence test or wildcard appeared, components or filters were added, or it no longer parses; RFC 4515-escaped values pass |
+/// | `prototype_pollution` | 8: `__proto__` and `constructor.prototype` as JSON, query pairs, nested | the JSON output keeps a `__proto__` key, or a `constructor`/`prototype` key holding an object, that a benign call's output does not have |
 ///
 /// A failing vector ends with a `security` failure listing every finding
 /// (payload id, escaped payload, oracle, evidence, fix hint); the findings
@@ -416,7 +417,7 @@ pub use leanvibe_test_macros::fixture;
 /// |---|---|---|
 /// | `vectors` | `[xss, ssrf]` | Vectors to run; default: all that apply. |
 /// | `max_ms` | number > 0 | Per-payload time limit (default 5000 ms); past it the payload counts as hung and the remaining ones are not run (the thread cannot be stopped). |
-/// | `max_mb` / `max_kb` | number > 0 | Per-payload heap growth limit (needs `leanvibe_test::main!()`); the suite's own generated inputs do not count. |
+/// | `max_mb` / `max_kb` | number > 0 | Per-payload heap growth limit (needs `leanvibe_test::main!()`); the suite's own generated inputs do not count. For `oversize`, without the key: the profile's, else 80 MiB. |
 /// | `timeout_ms`, `ignore`, `tags`, `flavor`, `worker_threads`, `start_paused`, `crate` | as for [`plugin_test`] | Apply to each vector's test. |
 ///
 /// `should_panic`, `iterations` and the statistical keys do not apply.

@@ -72,7 +72,7 @@ fn the_run_fails_on_the_naive_handlers_only() {
     assert_eq!(run.code, Some(101), "stderr:\n{}", run.stderr);
     assert_eq!(
         run.summary(),
-        "test result: FAILED. 15 passed; 11 failed; 0 ignored; 0 measured; 0 filtered out"
+        "test result: FAILED. 18 passed; 15 failed; 0 ignored; 0 measured; 0 filtered out"
     );
     for (name, status) in run.test_lines() {
         let expected = if name.starts_with("naive::") {
@@ -228,14 +228,200 @@ fn one_payload_panicking_does_not_stop_the_others() {
         section.contains("(8 payloads)"),
         "every payload ran:\n{section}"
     );
-    assert!(finding_lines(&section, "ldap-star").is_empty(), "{section}");
+    // `*` unbalances nothing, so it does not panic (the filter oracle
+    // reports it; see below).
+    let star = finding_lines(&section, "ldap-star");
+    assert!(star.iter().all(|l| !l.contains(" -- panic: ")), "{section}");
+}
+
+#[test]
+fn an_interpolated_ldap_filter_changes_structure() {
+    let section = findings_of("naive::find_person::ldap_injection");
+    for id in [
+        "ldap-star",
+        "ldap-close-and",
+        "ldap-null",
+        "ldap-or-objectclass",
+        "ldap-uid",
+        "ldap-admin-password",
+        "ldap-metachars",
+        "ldap-cn-nul",
+    ] {
+        assert_fires(&section, id, "ldap-filter");
+    }
+    let star = finding_lines(&section, "ldap-star").join("\n");
+    assert!(
+        star.contains("`(uid=…)` became `(uid=*)` (a presence test"),
+        "{section}"
+    );
+    let uid = finding_lines(&section, "ldap-uid").join("\n");
+    assert!(
+        uid.contains("`&` has 3 components instead of 2")
+            && uid.contains("another filter follows the intended one: `(|(uid=*))`"),
+        "{section}"
+    );
+    let metachars = finding_lines(&section, "ldap-metachars").join("\n");
+    assert!(
+        metachars.contains("the filter no longer parses"),
+        "{section}"
+    );
+}
+
+/// The careful variants pass with the structural oracles applied, not
+/// skipped: no warning that the benign output held no filter.
+#[test]
+fn escaped_filters_and_dropped_prototype_keys_pass() {
+    let SecurityRun { run, ctrf, .. } = security_run();
+    for name in [
+        "careful::lookup::ldap_injection",
+        "careful::find_person::ldap_injection",
+        "careful::merge_settings::prototype_pollution",
+        "careful::greet_task::prototype_pollution",
+        "careful::count_streaming::oversize",
+    ] {
+        assert_eq!(run.status_of(name), "ok", "{name}:\n{}", run.section(name));
+        let security = &ctrf_test(ctrf, name)["extra"]["security"];
+        assert_eq!(
+            security["findings"].as_array().map(Vec::len),
+            Some(0),
+            "{name}"
+        );
+        let warnings = security["warnings"].to_string();
+        assert!(!warnings.contains("did not apply"), "{name}: {warnings}");
+        assert!(!warnings.contains("not checked"), "{name}: {warnings}");
+    }
+}
+
+#[test]
+fn merged_settings_keep_proto_and_constructor_keys() {
+    let section = findings_of("naive::merge_settings::prototype_pollution");
+    for id in [
+        "pp-proto",
+        "pp-constructor",
+        "pp-query-proto",
+        "pp-query-constructor",
+        "pp-status",
+        "pp-json-spaces",
+        "pp-dotted",
+        "pp-nested",
+    ] {
+        assert_fires(&section, id, "prototype-key");
+    }
+    let nested = finding_lines(&section, "pp-nested").join("\n");
+    assert!(nested.contains("keeps `a.__proto__`"), "{section}");
+    let constructor = finding_lines(&section, "pp-query-constructor").join("\n");
+    assert!(
+        constructor.contains(
+            "`constructor.prototype`: a JavaScript consumer that merges this \
+                              output writes to Object.prototype"
+        ),
+        "{section}"
+    );
+    assert!(section.contains("8 finding(s)"), "{section}");
+}
+
+#[test]
+fn without_max_mb_oversize_calls_are_held_to_80_mib() {
+    let section = findings_of("naive::widen::oversize");
+    assert_fires(&section, "string-16mib", "memory");
+    assert!(
+        section.contains("over the default bound of 83886080 bytes (80 MiB, the SDK standard"),
+        "{section}"
+    );
+    assert!(
+        section.contains("1 finding(s)"),
+        "8× of 1 MiB is under the floor and the factor:\n{section}"
+    );
+}
+
+#[test]
+fn the_profile_heap_budget_replaces_the_default_bound() {
+    let run = run(
+        &fixture_bin("vulnerable"),
+        &["--profile", "tight-heap", "widen"],
+        &[],
+    );
+    let section = run.section("naive::widen::oversize");
+    assert_fires(&section, "string-16mib", "memory");
+    assert!(
+        section.contains("over the leanvibe.toml profile's heap budget of 33554432 bytes"),
+        "{section}"
+    );
+}
+
+#[test]
+fn a_token_per_input_byte_is_amplification() {
+    let section = findings_of("naive::tokenize::oversize");
+    assert_fires(&section, "string-1mib", "amplification");
+    assert!(
+        section.contains("for an input of 1048576 bytes (48.0×), over the 16× allowed"),
+        "{section}"
+    );
+    // 3 MiB for 64 KiB is 48× too, but under the 8 MiB floor.
+    assert!(
+        finding_lines(&section, "string-64kib").is_empty(),
+        "{section}"
+    );
+    // 16 MiB is rejected with its limit; nothing stays under 80 MiB's bound.
+    assert!(
+        finding_lines(&section, "string-16mib").is_empty(),
+        "{section}"
+    );
+    assert!(!section.contains(" -- memory: "), "{section}");
+}
+
+#[test]
+fn the_new_oracles_reach_junit_and_ctrf() {
+    let SecurityRun { ctrf, junit, .. } = security_run();
+    for (name, oracle) in [
+        ("naive::find_person::ldap_injection", "ldap-filter"),
+        (
+            "naive::merge_settings::prototype_pollution",
+            "prototype-key",
+        ),
+        ("naive::tokenize::oversize", "amplification"),
+        ("naive::widen::oversize", "memory"),
+    ] {
+        let test = ctrf_test(ctrf, name);
+        assert_eq!(test["status"], "failed", "{name}");
+        let findings = test["extra"]["security"]["findings"]
+            .as_array()
+            .expect("findings");
+        assert!(
+            findings.iter().all(|f| f["oracle"] == oracle),
+            "{name}: {findings:?}"
+        );
+        assert!(!findings.is_empty(), "{name}");
+        assert!(
+            junit.contains(&format!(" -- {oracle}: ")),
+            "JUnit lacks a `{oracle}` finding"
+        );
+    }
+    assert!(
+        junit.contains("structure changed: "),
+        "JUnit lacks the LDAP evidence"
+    );
+    assert!(
+        junit.contains("over the default bound of 83886080 bytes"),
+        "JUnit lacks the default bound"
+    );
+}
+
+/// The CTRF entry of the test `name`.
+fn ctrf_test<'a>(ctrf: &'a Value, name: &str) -> &'a Value {
+    ctrf["results"]["tests"]
+        .as_array()
+        .expect("CTRF tests")
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no CTRF entry for {name}"))
 }
 
 #[test]
 fn reports_carry_the_security_type_tags_and_findings() {
     let SecurityRun { ctrf, junit, .. } = security_run();
     let tests = ctrf["results"]["tests"].as_array().expect("CTRF tests");
-    assert_eq!(tests.len(), 26);
+    assert_eq!(tests.len(), 33);
     for test in tests {
         let name = test["name"].as_str().unwrap_or_default();
         assert_eq!(test["type"], "security", "{name}");

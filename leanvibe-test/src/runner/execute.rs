@@ -22,6 +22,17 @@ thread_local! {
     /// The body running on this thread is `should_panic`: its panic is the
     /// expected outcome, not news.
     static PANIC_EXPECTED: Cell<bool> = const { Cell::new(false) };
+    /// The heap budget (bytes) of the test running on this thread, its
+    /// attribute's or else the profile's: for library code that judges the
+    /// heap per call inside a test (the security suite's `oversize`).
+    static HEAP_BUDGET: Cell<Option<u64>> = const { Cell::new(None) };
+}
+
+/// The heap budget of the test running on this thread (`max_mb`/`max_kb`
+/// from its attribute, else from the `leanvibe.toml` profile), if any.
+#[cfg(feature = "security")]
+pub(crate) fn running_heap_budget() -> Option<u64> {
+    HEAP_BUDGET.with(Cell::get)
 }
 
 #[derive(Debug, Clone)]
@@ -171,6 +182,7 @@ pub(crate) fn run_test(
 fn run_attempt(case: &TestCase, budget: &Budget) -> (Status, Measurements) {
     let warmup = budget.warmup.unwrap_or(0);
     let measured = budget.iterations.unwrap_or(1).max(1);
+    HEAP_BUDGET.with(|slot| slot.set(budget.max_heap_bytes));
     let meter = crate::budget::TestMeter::start(budget);
     let mut runs_ms = Vec::with_capacity(measured as usize);
     let mut verdict = None;
@@ -180,6 +192,7 @@ fn run_attempt(case: &TestCase, budget: &Budget) -> (Status, Measurements) {
             let status = Status::Ignored {
                 reason: Some(reason),
             };
+            HEAP_BUDGET.with(|slot| slot.set(None));
             return (status, meter.finish());
         }
         if run >= warmup {
@@ -190,6 +203,7 @@ fn run_attempt(case: &TestCase, budget: &Budget) -> (Status, Measurements) {
             break;
         }
     }
+    HEAP_BUDGET.with(|slot| slot.set(None));
     let mut measurements = meter.finish();
     measurements.runs_ms = runs_ms;
     let failure = verdict.or_else(|| crate::budget::check(budget, &measurements));

@@ -7,6 +7,7 @@ use super::outcome::{IntoResponse, Response};
 use super::probe::Probe;
 use crate::__private::AsyncConfig;
 use crate::budget::alloc;
+use crate::json::Value;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
@@ -25,18 +26,22 @@ pub enum Call {
     Async(for<'a> fn(&'a Probe) -> BoxedResponse<'a>, AsyncConfig),
 }
 
-/// A response and whether its type has error codes.
+/// A response, whether its type has error codes, and the structured value
+/// its output was flattened from (see [`IntoResponse`]).
 #[derive(Debug, Clone)]
 pub struct Reply {
     pub(crate) response: Response,
     pub(crate) has_code: bool,
+    pub(crate) value: Option<Value>,
 }
 
 /// Wraps what the user's function returned.
 pub fn reply<O: IntoResponse>(outcome: O) -> Reply {
+    let (response, value) = outcome.into_response_and_value();
     Reply {
-        response: outcome.into_response(),
+        response,
         has_code: O::HAS_CODE,
+        value,
     }
 }
 

@@ -29,8 +29,8 @@ pub struct SecurityFinding {
     /// Which oracle fired (`canary`, `command-token`, `marker-file`,
     /// `template-product`, `listener-hit`, `active-markup`, `sql-echo`,
     /// `sql-delay`, `raw-control`, `secret-value`, `secret-detector`,
-    /// `oversize`, `auth-accepted`, `panic`, `hang`, `memory`, `time`,
-    /// `rejection`).
+    /// `ldap-filter`, `prototype-key`, `oversize`, `amplification`,
+    /// `auth-accepted`, `panic`, `hang`, `memory`, `time`, `rejection`).
     pub oracle: &'static str,
     /// What was seen: an excerpt around the match, a path, a count, a time.
     pub evidence: String,

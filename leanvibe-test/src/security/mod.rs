@@ -22,6 +22,7 @@ pub mod corpus;
 mod exec;
 pub mod finding;
 mod generate;
+mod ldap_filter;
 mod listener;
 mod oracle;
 pub mod outcome;
@@ -31,6 +32,7 @@ mod vector;
 
 pub use finding::{Report, SecurityFinding, Warning};
 pub use generate::SecretKind;
+pub use oracle::memory::{AMPLIFICATION_FACTOR, AMPLIFICATION_FLOOR_BYTES, OVERSIZE_HEAP_BYTES};
 pub use outcome::{IntoResponse, Response};
 pub use probe::{Account, Credentials, Probe};
 pub use run::{DEFAULT_PAYLOAD_MS, SQL_DELAY_MS};

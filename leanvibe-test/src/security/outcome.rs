@@ -83,6 +83,18 @@ pub trait IntoResponse {
 
     /// The response to judge.
     fn into_response(self) -> Response;
+
+    /// The response and, for a type whose output is structured, the JSON
+    /// object or array it was flattened from: the `prototype_pollution`
+    /// oracle judges the keys, which flattening loses. Without a value,
+    /// the oracle reads the output text as JSON.
+    #[doc(hidden)]
+    fn into_response_and_value(self) -> (Response, Option<Value>)
+    where
+        Self: Sized,
+    {
+        (self.into_response(), None)
+    }
 }
 
 impl IntoResponse for Response {
@@ -98,17 +110,22 @@ impl IntoResponse for TaskResult {
     const HAS_CODE: bool = true;
 
     fn into_response(self) -> Response {
+        self.into_response_and_value().0
+    }
+
+    fn into_response_and_value(self) -> (Response, Option<Value>) {
         if self.success {
-            Response::Accepted {
-                // The plugin contract's data is a `serde_json::Value`; ours
-                // has the same shape.
-                output: flatten(&crate::json::to_value(&self.data).unwrap_or_default()),
-            }
+            // The plugin contract's data is a `serde_json::Value`; ours has
+            // the same shape.
+            let value = crate::json::to_value(&self.data).unwrap_or_default();
+            let output = flatten(&value);
+            (Response::Accepted { output }, structured(value))
         } else {
-            Response::Rejected {
+            let response = Response::Rejected {
                 message: self.error.unwrap_or_default(),
                 code: self.error_code.map(|code| code.as_str().to_string()),
-            }
+            };
+            (response, None)
         }
     }
 }
@@ -117,19 +134,37 @@ impl<T: Serialize, E: Display> IntoResponse for Result<T, E> {
     const HAS_CODE: bool = false;
 
     fn into_response(self) -> Response {
+        self.into_response_and_value().0
+    }
+
+    fn into_response_and_value(self) -> (Response, Option<Value>) {
         match self {
-            Ok(value) => Response::Accepted {
-                output: match crate::json::to_value(&value) {
-                    Ok(value) => flatten(&value),
-                    Err(e) => format!("<output could not be serialised: {e}>"),
-                },
+            Ok(value) => match crate::json::to_value(&value) {
+                Ok(value) => {
+                    let output = flatten(&value);
+                    (Response::Accepted { output }, structured(value))
+                }
+                Err(e) => {
+                    let output = format!("<output could not be serialised: {e}>");
+                    (Response::Accepted { output }, None)
+                }
             },
-            Err(error) => Response::Rejected {
-                message: error.to_string(),
-                code: None,
-            },
+            Err(error) => {
+                let response = Response::Rejected {
+                    message: error.to_string(),
+                    code: None,
+                };
+                (response, None)
+            }
         }
     }
+}
+
+/// `value` if it is an object or an array. A string or number is kept as
+/// the output text alone: it has no keys, and a JSON document inside a
+/// string is read from the text.
+fn structured(value: Value) -> Option<Value> {
+    matches!(value, Value::Object(_) | Value::Array(_)).then_some(value)
 }
 
 /// The raw text of a JSON value: a string as itself; numbers and booleans
@@ -182,6 +217,20 @@ mod tests {
                 code: Some("PAYLOAD_TOO_LARGE".into())
             }
         );
+    }
+
+    #[test]
+    fn structured_output_keeps_its_value_and_text_does_not() {
+        let mut map = crate::json::Map::new();
+        map.insert("__proto__".into(), Value::from(1u64));
+        let ok: Result<Value, String> = Ok(Value::Object(map.clone()));
+        let (response, value) = ok.into_response_and_value();
+        assert_eq!(response.text(), "__proto__\n1");
+        assert_eq!(value, Some(Value::Object(map)));
+        let text: Result<String, String> = Ok("{\"a\":1}".into());
+        assert_eq!(text.into_response_and_value().1, None);
+        let err: Result<Value, String> = Err("no".into());
+        assert_eq!(err.into_response_and_value().1, None);
     }
 
     #[test]

@@ -5,7 +5,8 @@ use super::Vector;
 use super::corpus;
 use super::exec::{self, Call, Ended};
 use super::finding::{Report, Warning};
-use super::oracle::{self, Baseline, Effects, Judge, Limits};
+use super::oracle::memory::HeapLimit;
+use super::oracle::{Baseline, Effects, Judge, Limits};
 use super::probe::{Context, Probe};
 use crate::budget::alloc;
 use crate::record::{Failure, FailureKind};
@@ -65,22 +66,38 @@ pub fn run(suite: &Suite, call: Call) -> Result<(), String> {
         Context::new(suite.vector, SQL_DELAY_MS)
             .map_err(|e| format!("security suite: could not set up the sandbox: {e}"))?,
     );
+    let oversize = suite.vector == Vector::Oversize;
     let limits = Limits {
         payload_ms: suite.payload_ms.unwrap_or(DEFAULT_PAYLOAD_MS),
-        heap_bytes: suite.heap_bytes,
+        // The security test registers no budget of its own, so the running
+        // test's heap budget is the profile's.
+        heap: HeapLimit::resolve(
+            suite.heap_bytes,
+            crate::runner::execute::running_heap_budget(),
+            oversize,
+        ),
     };
     let limit = Duration::from_millis(limits.payload_ms);
-    let track_heap = suite.heap_bytes.is_some() && alloc::is_installed();
+    let heap_judged = limits.heap.is_some() || oversize;
+    let track_heap = heap_judged && alloc::is_installed();
     let planned = plan(suite.vector, &context);
     let baseline = baseline(suite.vector, call, &context, limit);
     let detector = SecretDetector::new();
     let mut findings = Vec::new();
     let mut warnings = Vec::new();
-    if suite.heap_bytes.is_some() && !track_heap {
+    if heap_judged && !track_heap {
         warnings.push(Warning {
             payload_id: String::new(),
-            message: "the memory budget is not checked: the tracking allocator is not installed \
+            message: "heap growth is not checked: the tracking allocator is not installed \
                       (use `leanvibe_test::main!()`)"
+                .into(),
+        });
+    }
+    if suite.vector == Vector::LdapInjection && baseline.ldap.is_none() {
+        warnings.push(Warning {
+            payload_id: String::new(),
+            message: "the benign output holds no LDAP filter (from its first `(`), so the \
+                      `ldap-filter` oracle did not apply"
                 .into(),
         });
     }
@@ -160,23 +177,19 @@ fn plan(vector: Vector, context: &Context) -> Vec<Planned> {
 
 /// A benign call, for the vectors whose oracles compare against one.
 fn baseline(vector: Vector, call: Call, context: &Arc<Context>, limit: Duration) -> Baseline {
-    if !matches!(vector, Vector::Xss | Vector::SqlInjection) {
-        return Baseline::default();
-    }
-    let probe = Probe::new(
-        context.clone(),
-        "baseline".into(),
-        "leanvibe baseline 42".into(),
-    );
-    let observed = exec::execute(call, probe, limit, false);
-    let markup = match &observed.ended {
-        Ended::Returned(reply) => oracle::markup_matches(reply.response.text()),
-        _ => Vec::new(),
+    let input = match vector {
+        Vector::Xss | Vector::SqlInjection | Vector::LdapInjection => "leanvibe baseline 42",
+        // A JSON object, the benign form of what these payloads are.
+        Vector::PrototypePollution => r#"{"name":"leanvibe baseline 42"}"#,
+        _ => return Baseline::default(),
     };
-    Baseline {
-        markup,
-        elapsed_ms: observed.elapsed.as_secs_f64() * 1000.0,
-    }
+    let probe = Probe::new(context.clone(), "baseline".into(), input.into());
+    let observed = exec::execute(call, probe, limit, false);
+    let reply = match &observed.ended {
+        Ended::Returned(reply) => Some(reply),
+        _ => None,
+    };
+    Baseline::from_reply(vector, reply, observed.elapsed.as_secs_f64() * 1000.0)
 }
 
 /// Listener hits since `before` (waiting briefly for a connection still

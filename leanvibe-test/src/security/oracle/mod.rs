@@ -1,9 +1,14 @@
 //! The oracles: what counts as a flaw, judged from what a call did (files
 //! read, commands run, expressions evaluated, requests made, time taken,
-//! memory used), not only from whether the payload was echoed.
+//! memory used, the structure of what it built), not only from whether the
+//! payload was echoed.
+
+mod ldap;
+pub(crate) mod memory;
+mod prototype;
 
 use super::Vector;
-use super::exec::{Ended, Observed};
+use super::exec::{Ended, Observed, Reply};
 use super::finding::{SecurityFinding, Warning, escape, excerpt};
 use super::outcome::Response;
 use super::probe::Probe;
@@ -18,7 +23,7 @@ pub(crate) struct Limits {
     /// Per-payload wall time; beyond it the call counts as hung.
     pub(crate) payload_ms: u64,
     /// Peak heap growth of one call.
-    pub(crate) heap_bytes: Option<u64>,
+    pub(crate) heap: Option<memory::HeapLimit>,
 }
 
 /// What the run loop knows beyond the call itself.
@@ -30,12 +35,59 @@ pub(crate) struct Effects {
     pub(crate) marker_created: bool,
 }
 
-/// Active-markup matches in the benign baseline output, ignored by the
-/// `xss` oracle (a function whose output is a page legitimately has tags).
+/// What a benign call produced, for the oracles that judge a payload's
+/// output against it.
 #[derive(Debug, Default)]
 pub(crate) struct Baseline {
+    /// Active-markup matches, ignored by the `xss` oracle (a function whose
+    /// output is a page legitimately has tags).
     pub(crate) markup: Vec<String>,
     pub(crate) elapsed_ms: f64,
+    /// The LDAP filter the function builds from a benign value: the
+    /// structure `ldap_injection` payloads must keep.
+    pub(crate) ldap: Option<ldap::Located>,
+    /// Merge-followed key paths of the benign output, not findings of
+    /// `prototype_pollution`.
+    pub(crate) polluting: Vec<String>,
+}
+
+impl Baseline {
+    /// The parts of a benign call's reply that `vector`'s oracles compare
+    /// against.
+    pub(crate) fn from_reply(vector: Vector, reply: Option<&Reply>, elapsed_ms: f64) -> Baseline {
+        let output = reply.and_then(|r| match &r.response {
+            Response::Accepted { output } => Some(output.as_str()),
+            Response::Rejected { .. } => None,
+        });
+        Baseline {
+            markup: reply.map_or_else(Vec::new, |r| markup_matches(r.response.text())),
+            elapsed_ms,
+            ldap: match vector {
+                Vector::LdapInjection => output
+                    .and_then(ldap::locate)
+                    .filter(ldap::Located::is_filter),
+                _ => None,
+            },
+            polluting: match (vector, reply) {
+                (Vector::PrototypePollution, Some(reply)) => polluting_paths(reply),
+                _ => Vec::new(),
+            },
+        }
+    }
+}
+
+/// The merge-followed key paths of an accepted reply's JSON: its structured
+/// value, else its output text if that is a JSON document.
+fn polluting_paths(reply: &Reply) -> Vec<String> {
+    let Response::Accepted { output } = &reply.response else {
+        return Vec::new();
+    };
+    match &reply.value {
+        Some(value) => prototype::polluting_paths(value),
+        None => prototype::json_document(output)
+            .map(|value| prototype::polluting_paths(&value))
+            .unwrap_or_default(),
+    }
 }
 
 /// Judges one call, pushing findings and warnings.
@@ -70,14 +122,15 @@ impl Judge<'_> {
     pub(crate) fn judge(&mut self, observed: &Observed, effects: &Effects) {
         let vector = self.probe.vector();
         let streams = [observed.stdout.as_str(), observed.stderr.as_str()];
-        if let Some(growth) = observed.heap_growth
-            && let Some(limit) = self.limits.heap_bytes
-            && growth > limit
-        {
-            self.find(
-                "memory",
-                format!("heap grew by {growth} bytes during the call, over the budget of {limit}"),
-            );
+        if let Some(growth) = observed.heap_growth {
+            if let Some(evidence) = self.limits.heap.and_then(|limit| limit.exceeded(growth)) {
+                self.find("memory", evidence);
+            }
+            if vector == Vector::Oversize
+                && let Some(evidence) = memory::amplification(growth, self.probe.payload().len())
+            {
+                self.find("amplification", evidence);
+            }
         }
         let reply = match &observed.ended {
             Ended::Hung => {
@@ -140,6 +193,8 @@ impl Judge<'_> {
             Response::Accepted { output } => match vector {
                 Vector::Xss => self.markup(output),
                 Vector::SqlInjection => self.sql_echo(output),
+                Vector::LdapInjection => self.ldap_structure(output),
+                Vector::PrototypePollution => self.prototype_keys(reply),
                 Vector::AuthBypass => self.find(
                     "auth-accepted",
                     format!(
@@ -273,6 +328,30 @@ impl Judge<'_> {
         }
     }
 
+    fn ldap_structure(&mut self, output: &str) {
+        let Some(intended) = &self.baseline.ldap else {
+            return;
+        };
+        let changes = ldap::changes(intended, ldap::locate(output).as_ref(), output);
+        if !changes.is_empty() {
+            self.find(
+                "ldap-filter",
+                format!(
+                    "the filter's structure changed: {}; output {}",
+                    changes.join("; "),
+                    escape(output, 120)
+                ),
+            );
+        }
+    }
+
+    fn prototype_keys(&mut self, reply: &Reply) {
+        let paths = polluting_paths(reply);
+        if let Some(evidence) = prototype::evidence(&paths, &self.baseline.polluting) {
+            self.find("prototype-key", evidence);
+        }
+    }
+
     fn sql_echo(&mut self, output: &str) {
         let payload = self.probe.payload();
         // Without a quote or a statement/comment terminator a value cannot
@@ -310,7 +389,7 @@ static SIZE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// The active-markup matches of `output`, for the baseline.
-pub(crate) fn markup_matches(output: &str) -> Vec<String> {
+fn markup_matches(output: &str) -> Vec<String> {
     MARKUP
         .iter()
         .flat_map(|p| p.find_iter(output).map(|m| m.as_str().to_string()))
