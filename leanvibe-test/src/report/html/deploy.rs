@@ -8,7 +8,7 @@ use super::view::{DeployView, TestView};
 pub(super) fn write(page: &mut Page, tests: &[TestView<'_>]) {
     let rollouts: Vec<(&TestView<'_>, DeployView)> = tests
         .iter()
-        .filter(|t| t.has_topic("deploy"))
+        .filter(|t| t.has_deploy())
         .filter_map(|t| Some((t, t.topic::<DeployView>("deploy")?)))
         .collect();
     if rollouts.is_empty() {

@@ -55,6 +55,12 @@ impl Page {
 /// Reports we write are already cleaned this way; files from other tools
 /// read by `leanvibe-report html` may not be.
 fn push_escaped(out: &mut String, text: &str) {
+    // Most text needs nothing: find that out a byte at a time. Only bytes
+    // that can start an escaped character lead to the char-wise search.
+    if !text.bytes().any(may_need_escape) {
+        out.push_str(text);
+        return;
+    }
     let mut rest = text;
     while let Some(at) = rest.find(needs_escape) {
         out.push_str(&rest[..at]);
@@ -75,6 +81,13 @@ fn push_escaped(out: &mut String, text: &str) {
         rest = &rest[at + c.len_utf8()..];
     }
     out.push_str(rest);
+}
+
+/// The first bytes of the characters [`needs_escape`] accepts: the ASCII
+/// ones, `0xC2` (C1 controls, U+0080..U+009F) and `0xEF` (U+FFFE, U+FFFF).
+fn may_need_escape(b: u8) -> bool {
+    matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'' | 0x7f | 0xc2 | 0xef)
+        || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
 }
 
 fn needs_escape(c: char) -> bool {

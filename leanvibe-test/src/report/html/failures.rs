@@ -71,7 +71,8 @@ fn failure(page: &mut Page, index: usize, test: &TestView<'_>) {
     if kind.starts_with("budget") && !budgets.is_empty() {
         super::budgets::table(page, &budgets);
     }
-    if let Some(security) = test.topic::<SecurityView>("security")
+    if test.has_security()
+        && let Some(security) = test.topic::<SecurityView>("security")
         && !security.findings.is_empty()
     {
         super::security::findings_table(page, &security);

@@ -9,13 +9,13 @@ use super::view::{PerfRunView, PerfView, TestView};
 pub(super) fn write(page: &mut Page, tests: &[TestView<'_>]) {
     let perf: Vec<(&TestView<'_>, Vec<PerfView>)> = tests
         .iter()
-        .filter(|t| t.has_topic("perf"))
+        .filter(|t| t.has_perf())
         .filter_map(|t| Some((t, t.topic::<Vec<PerfView>>("perf")?)))
         .collect();
     let statistical: Vec<(&TestView<'_>, Vec<f64>)> = tests
         .iter()
+        .filter(|t| t.has_several_runs())
         .map(|t| (t, t.runs_ms()))
-        .filter(|(_, runs)| runs.len() > 1)
         .collect();
     if perf.is_empty() && statistical.is_empty() {
         return;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 pub(super) fn write(page: &mut Page, tests: &[TestView<'_>]) {
     let mut by_vector: BTreeMap<String, Vec<(&TestView<'_>, SecurityView)>> = BTreeMap::new();
-    for test in tests.iter().filter(|t| t.has_topic("security")) {
+    for test in tests.iter().filter(|t| t.has_security()) {
         if let Some(report) = test.topic::<SecurityView>("security") {
             by_vector
                 .entry(report.vector.clone())

@@ -9,12 +9,24 @@ use crate::json::{Map, Value};
 use crate::report::ctrf::{CtrfReport, CtrfStatus, CtrfTest, EXTRA_KEY, RunExtra};
 use serde::Deserialize;
 
-/// One test with the report it came from. Our per-test data is read by
-/// reference where it is needed: a page of 10,000 passing tests must not
-/// pay for parsing 10,000 `extra` objects it never shows.
+/// One test with the report it came from. What each section asks of every
+/// test (is it failed, does it have a budget, which topics did it attach)
+/// is found in one pass when the view is made: a page of 10,000 passing
+/// tests must cost little more than their table rows.
 pub(super) struct TestView<'a> {
     pub(super) binary: &'a str,
     pub(super) test: &'a CtrfTest,
+    /// `extra.leanvibe`.
+    ours: Option<&'a Map>,
+    topics: Topics,
+}
+
+/// Which attached topics a test has.
+#[derive(Default, Clone, Copy)]
+struct Topics {
+    perf: bool,
+    security: bool,
+    deploy: bool,
 }
 
 impl<'a> TestView<'a> {
@@ -23,13 +35,28 @@ impl<'a> TestView<'a> {
             .iter()
             .flat_map(|report| {
                 let binary = binary_of(report);
-                report
-                    .results
-                    .tests
-                    .iter()
-                    .map(move |test| TestView { binary, test })
+                report.results.tests.iter().map(move |test| TestView::of(binary, test))
             })
             .collect()
+    }
+
+    fn of(binary: &'a str, test: &'a CtrfTest) -> TestView<'a> {
+        let mut view = TestView {
+            binary,
+            test,
+            ours: None,
+            topics: Topics::default(),
+        };
+        for (key, value) in &test.extra {
+            match (key.as_str(), value) {
+                (EXTRA_KEY, Value::Object(map)) => view.ours = Some(map),
+                ("perf", _) => view.topics.perf = true,
+                ("security", _) => view.topics.security = true,
+                ("deploy", _) => view.topics.deploy = true,
+                _ => {}
+            }
+        }
+        view
     }
 
     pub(super) fn failed(&self) -> bool {
@@ -40,23 +67,15 @@ impl<'a> TestView<'a> {
         self.test.flaky == Some(true)
     }
 
-    /// `extra.leanvibe` of the test.
-    fn ours(&self) -> Option<&'a Map> {
-        match self.test.extra.get(EXTRA_KEY)? {
-            Value::Object(map) => Some(map),
-            _ => None,
-        }
-    }
-
     fn ours_map(&self, key: &str) -> Option<&'a Map> {
-        match self.ours()?.get(key)? {
+        match self.ours?.get(key)? {
             Value::Object(map) => Some(map),
             _ => None,
         }
     }
 
     pub(super) fn failure_kind(&self) -> Option<&'a str> {
-        self.ours()?.get("failureKind")?.as_str()
+        self.ours?.get("failureKind")?.as_str()
     }
 
     /// An attached topic read into `T`, if present and in that shape.
@@ -64,9 +83,27 @@ impl<'a> TestView<'a> {
         crate::json::from_value(self.test.extra.get(name)?.clone()).ok()
     }
 
-    /// Whether the test attached `name`.
-    pub(super) fn has_topic(&self, name: &str) -> bool {
-        self.test.extra.contains_key(name)
+    /// Whether the test attached perf results.
+    pub(super) fn has_perf(&self) -> bool {
+        self.topics.perf
+    }
+
+    /// Whether the test attached a security report.
+    pub(super) fn has_security(&self) -> bool {
+        self.topics.security
+    }
+
+    /// Whether the test attached a rollout.
+    pub(super) fn has_deploy(&self) -> bool {
+        self.topics.deploy
+    }
+
+    /// Whether the test ran its body more than once (statistical budgets).
+    pub(super) fn has_several_runs(&self) -> bool {
+        matches!(
+            self.ours_map("measurements").and_then(|m| m.get("runs_ms")),
+            Some(Value::Array(runs)) if runs.len() > 1
+        )
     }
 
     /// Every budget with what was measured against it.
