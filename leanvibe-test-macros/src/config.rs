@@ -30,10 +30,13 @@ pub(crate) enum Key {
     P95Ms,
     P99Ms,
     Retries,
+    Cases,
+    MaxShrinkIters,
+    Seed,
 }
 
 impl Key {
-    pub(crate) const ALL: [Key; 19] = [
+    pub(crate) const ALL: [Key; 22] = [
         Key::Ignore,
         Key::ShouldPanic,
         Key::TimeoutMs,
@@ -53,6 +56,9 @@ impl Key {
         Key::P95Ms,
         Key::P99Ms,
         Key::Retries,
+        Key::Cases,
+        Key::MaxShrinkIters,
+        Key::Seed,
     ];
 
     /// The key as users write it.
@@ -77,6 +83,9 @@ impl Key {
             Key::P95Ms => "p95_ms",
             Key::P99Ms => "p99_ms",
             Key::Retries => "retries",
+            Key::Cases => "cases",
+            Key::MaxShrinkIters => "max_shrink_iters",
+            Key::Seed => "seed",
         }
     }
 
@@ -192,6 +201,31 @@ impl BudgetConfig {
     }
 }
 
+/// The keys of a property test (one with generated arguments).
+#[derive(Debug, Default)]
+pub(crate) struct PropertyConfig {
+    pub(crate) cases: Option<Setting<u32>>,
+    pub(crate) max_shrink_iters: Option<Setting<u32>>,
+    pub(crate) seed: Option<Setting<u64>>,
+}
+
+impl PropertyConfig {
+    /// The keys given, with their spans.
+    pub(crate) fn given(&self) -> Vec<(Key, Span)> {
+        [
+            (Key::Cases, self.cases.as_ref().map(|s| s.key_span)),
+            (
+                Key::MaxShrinkIters,
+                self.max_shrink_iters.as_ref().map(|s| s.key_span),
+            ),
+            (Key::Seed, self.seed.as_ref().map(|s| s.key_span)),
+        ]
+        .into_iter()
+        .filter_map(|(key, span)| Some((key, span?)))
+        .collect()
+    }
+}
+
 /// A KiB, 2^10 bytes.
 pub(crate) const KIB: f64 = 1024.0;
 /// A MiB, 2^20 bytes.
@@ -217,6 +251,8 @@ pub(crate) struct Config {
     pub(crate) start_paused: Option<Setting<bool>>,
     pub(crate) crate_path: Option<Setting<Path>>,
     pub(crate) budget: BudgetConfig,
+    /// A property test's `cases`, `max_shrink_iters` and `seed`.
+    pub(crate) property: PropertyConfig,
     /// Keys that were given with a value `parse` rejected. Rules such as
     /// "`warmup` needs `iterations`" count them as given, so one bad value
     /// is reported once, not again as a missing key.
@@ -278,13 +314,20 @@ impl Config {
         set(slot, key, new)
     }
 
-    /// Sets one of the count budget keys (`iterations`, `warmup`, `retries`).
+    pub(crate) fn set_seed(&mut self, new: Setting<u64>) -> syn::Result<()> {
+        set(&mut self.property.seed, Key::Seed, new)
+    }
+
+    /// Sets one of the count keys (`iterations`, `warmup`, `retries`,
+    /// `cases`, `max_shrink_iters`).
     pub(crate) fn set_budget_count(&mut self, key: Key, new: Setting<u32>) -> syn::Result<()> {
         let budget = &mut self.budget;
         let slot = match key {
             Key::Iterations => &mut budget.iterations,
             Key::Warmup => &mut budget.warmup,
             Key::Retries => &mut budget.retries,
+            Key::Cases => &mut self.property.cases,
+            Key::MaxShrinkIters => &mut self.property.max_shrink_iters,
             _ => unreachable!("`{}` is not a count budget key", key.name()),
         };
         set(slot, key, new)
@@ -313,7 +356,8 @@ fn set<T>(slot: &mut Option<Setting<T>>, key: Key, new: Setting<T>) -> syn::Resu
     Err(syn::Error::new(new.key_span, message))
 }
 
-/// One parameter of a test or fixture: a fixture injected by name.
+/// One parameter of a test or fixture: a fixture injected by name, or,
+/// in a property test, an argument a strategy generates.
 #[derive(Debug, Clone)]
 pub(crate) struct Param {
     /// The parameter's name, which is the fixture's name.
@@ -321,6 +365,17 @@ pub(crate) struct Param {
     /// The type as written: `Db` for a per-test fixture, `&Pool` for a
     /// worker-scope one.
     pub(crate) ty: syn::Type,
+    /// `#[strategy(...)]` or `#[any]` on it.
+    pub(crate) generated: Option<Generated>,
+}
+
+/// Where a property test's argument comes from.
+#[derive(Debug, Clone)]
+pub(crate) enum Generated {
+    /// `#[strategy(expr)]`.
+    Strategy(syn::Expr),
+    /// `#[any]`: `any::<T>()`.
+    Any,
 }
 
 /// The function under the attribute, as the later stages see it.
@@ -335,6 +390,11 @@ pub(crate) struct TestFn {
 impl TestFn {
     pub(crate) fn is_async(&self) -> bool {
         self.item.sig.asyncness.is_some()
+    }
+
+    /// A property test: some argument is generated.
+    pub(crate) fn is_property(&self) -> bool {
+        self.params.iter().any(|p| p.generated.is_some())
     }
 }
 

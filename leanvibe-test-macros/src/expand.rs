@@ -76,7 +76,11 @@ fn registration(config: &Config, test_fn: &TestFn) -> TokenStream {
     let ident = &func.sig.ident;
     let p = private_path(config);
     let budget = budget(&p, &config.budget);
-    let body = body(&p, config, test_fn);
+    let body = if test_fn.is_property() {
+        crate::property::body(&p, config, test_fn)
+    } else {
+        body(&p, config, test_fn)
+    };
     let case = test_case(
         &p,
         config,
@@ -89,6 +93,15 @@ fn registration(config: &Config, test_fn: &TestFn) -> TokenStream {
             body,
         },
     );
+    if test_fn.is_property() {
+        // The registration needs the `proptest` feature; the function is
+        // kept either way, so only one error shows.
+        let gate = quote_spanned!(Span::call_site()=> #p::if_proptest_feature!);
+        return quote! {
+            #func
+            #gate { #case }
+        };
+    }
     quote! {
         #func
         #case
@@ -230,10 +243,43 @@ pub(crate) fn option<T>(setting: Option<&Setting<T>>, lit: impl Fn(&T) -> Litera
 /// The body of `__leanvibe_body`: calls the test and turns what it returns
 /// into the harness's result.
 fn body(p: &TokenStream, config: &Config, test_fn: &TestFn) -> TokenStream {
+    let into_result = call_result(p, test_fn);
+    let locals = inject::locals(&test_fn.params);
+    if !test_fn.is_async() {
+        // Fixtures are built before `run_sync` opens the measurement window
+        // and moved into the test, which drops them when it returns or
+        // unwinds.
+        let setup = inject::setup_sync(p, &test_fn.params);
+        return quote! {
+            #setup
+            #p::run_sync(move || #into_result)
+        };
+    }
+    let async_config = async_config(p, config);
+    if test_fn.params.is_empty() {
+        return quote! {
+            #p::run_async(#async_config, || async { #into_result })
+        };
+    }
+    // Fixtures are awaited on the test's runtime before the measurement
+    // window opens; the body's future owns them afterwards.
+    let setup = inject::setup_async(p, &test_fn.params);
+    quote! {
+        #p::run_async_with_setup(
+            #async_config,
+            || async { #setup (#(#locals,)*) },
+            |(#(#locals,)*)| async move { #into_result },
+        )
+    }
+}
+
+/// The call of the user's function with every parameter's local, in order,
+/// turned into the harness's result (awaited when async). It is spanned on
+/// the return type: a type without `IntoTestResult` is reported there, not
+/// on the attribute.
+pub(crate) fn call_result(p: &TokenStream, test_fn: &TestFn) -> TokenStream {
     let sig = &test_fn.item.sig;
     let ident = &sig.ident;
-    // The call is spanned on the return type: a type without `IntoTestResult`
-    // is reported there, not on the attribute.
     let (lo, hi) = match &sig.output {
         ReturnType::Type(_, ty) => {
             let spans: Vec<Span> = ty.to_token_stream().into_iter().map(|t| t.span()).collect();
@@ -250,17 +296,11 @@ fn body(p: &TokenStream, config: &Config, test_fn: &TestFn) -> TokenStream {
     } else {
         quote!(#ident(#(#locals),*))
     };
-    let into_result = respan(quote!(#p::IntoTestResult::into_test_result(#call)), lo, hi);
-    if !test_fn.is_async() {
-        // Fixtures are built before `run_sync` opens the measurement window
-        // and moved into the test, which drops them when it returns or
-        // unwinds.
-        let setup = inject::setup_sync(p, &test_fn.params);
-        return quote! {
-            #setup
-            #p::run_sync(move || #into_result)
-        };
-    }
+    respan(quote!(#p::IntoTestResult::into_test_result(#call)), lo, hi)
+}
+
+/// The `AsyncConfig` of an async test's runtime.
+pub(crate) fn async_config(p: &TokenStream, config: &Config) -> TokenStream {
     let multi_thread = config
         .flavor
         .as_ref()
@@ -269,27 +309,12 @@ fn body(p: &TokenStream, config: &Config, test_fn: &TestFn) -> TokenStream {
         Literal::usize_suffixed(*v)
     });
     let start_paused = config.start_paused.as_ref().is_some_and(|s| s.value);
-    let async_config = quote! {
+    quote! {
         #p::AsyncConfig {
             multi_thread: #multi_thread,
             worker_threads: #worker_threads,
             start_paused: #start_paused,
         }
-    };
-    if test_fn.params.is_empty() {
-        return quote! {
-            #p::run_async(#async_config, || async { #into_result })
-        };
-    }
-    // Fixtures are awaited on the test's runtime before the measurement
-    // window opens; the body's future owns them afterwards.
-    let setup = inject::setup_async(p, &test_fn.params);
-    quote! {
-        #p::run_async_with_setup(
-            #async_config,
-            || async { #setup (#(#locals,)*) },
-            |(#(#locals,)*)| async move { #into_result },
-        )
     }
 }
 

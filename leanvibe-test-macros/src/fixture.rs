@@ -26,7 +26,7 @@ pub(crate) fn fixture(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let mut config = FixtureConfig::default();
     parse_args(args, &mut config, &mut errors);
-    let item = match syn::parse2::<syn::ItemFn>(item.clone()) {
+    let mut item = match syn::parse2::<syn::ItemFn>(item.clone()) {
         Ok(item) => item,
         Err(_) => {
             if let Ok(other) = syn::parse2::<syn::Item>(item.clone()) {
@@ -36,7 +36,7 @@ pub(crate) fn fixture(args: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#errors #item);
         }
     };
-    let params = parse::params(&item.sig, &mut errors);
+    let params = parse::params(&mut item.sig, parse::Generating::InFixture, &mut errors);
     let fixture = FixtureFn { item, params };
     let value_ty = check(&fixture, &mut errors);
     match (errors.finish(), value_ty) {

@@ -22,6 +22,23 @@ pub(crate) fn locals(params: &[Param]) -> Vec<Ident> {
     (0..params.len()).map(local).collect()
 }
 
+/// The locals of the fixtures only (a property test's generated arguments
+/// left out).
+pub(crate) fn fixture_locals(params: &[Param]) -> Vec<Ident> {
+    (0..params.len())
+        .filter(|i| params[*i].generated.is_none())
+        .map(local)
+        .collect()
+}
+
+/// The locals of a property test's generated arguments, in order.
+pub(crate) fn generated_locals(params: &[Param]) -> Vec<Ident> {
+    (0..params.len())
+        .filter(|i| params[*i].generated.is_some())
+        .map(local)
+        .collect()
+}
+
 fn span(param: &Param) -> Span {
     param
         .ident
@@ -31,10 +48,12 @@ fn span(param: &Param) -> Span {
 }
 
 /// `let __leanvibe_fixture_0 = <sync setup of db>; ...` for sync code.
+/// Generated arguments of a property test are not fixtures: skipped.
 pub(crate) fn setup_sync(p: &TokenStream, params: &[Param]) -> TokenStream {
     params
         .iter()
         .enumerate()
+        .filter(|(_, param)| param.generated.is_none())
         .map(|(index, param)| {
             let (local, name, ty) = (local(index), &param.ident, &param.ty);
             quote_spanned! {span(param)=>
@@ -49,6 +68,7 @@ pub(crate) fn setup_async(p: &TokenStream, params: &[Param]) -> TokenStream {
     params
         .iter()
         .enumerate()
+        .filter(|(_, param)| param.generated.is_none())
         .map(|(index, param)| {
             let (local, name, ty) = (local(index), &param.ident, &param.ty);
             quote_spanned! {span(param)=>

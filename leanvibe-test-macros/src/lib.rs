@@ -15,6 +15,7 @@ mod expand;
 mod fixture;
 mod inject;
 mod parse;
+mod property;
 mod security;
 mod valid;
 

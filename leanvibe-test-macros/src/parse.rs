@@ -5,8 +5,8 @@
 //! keys are `valid`'s job. Every error is collected, none stops the parse.
 
 use crate::config::{
-    Config, Flavor, IgnoreCfg, KIB, Key, MIB, Origin, Param, Setting, ShouldPanicCfg, TestFn,
-    to_bytes,
+    Config, Flavor, Generated, IgnoreCfg, KIB, Key, MIB, Origin, Param, Setting, ShouldPanicCfg,
+    TestFn, to_bytes,
 };
 use crate::errors::Errors;
 use proc_macro2::{Span, TokenStream};
@@ -45,35 +45,114 @@ pub(crate) fn take_fn_attrs(attrs: &mut Vec<Attribute>, config: &mut Config, err
     });
 }
 
-/// The function's model, with its parameters read as fixtures.
-pub(crate) fn test_fn(item: syn::ItemFn, errors: &mut Errors) -> TestFn {
-    let params = params(&item.sig, errors);
+/// The function's model, with its parameters read as fixtures or, marked
+/// `#[strategy(...)]`/`#[any]`, as generated arguments (the marks are taken
+/// off the function: Rust allows no such attribute on a parameter).
+pub(crate) fn test_fn(mut item: syn::ItemFn, errors: &mut Errors) -> TestFn {
+    let params = params(&mut item.sig, Generating::Allowed, errors);
     TestFn { item, params }
 }
 
-/// The typed parameters of `sig` as fixture names; a parameter that is a
-/// pattern rather than a name is an error (a receiver is `valid`'s).
-pub(crate) fn params(sig: &syn::Signature, errors: &mut Errors) -> Vec<Param> {
+/// Whether parameters may be generated (a `#[plugin_test]`'s) or are all
+/// fixtures (a `#[fixture]`'s).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Generating {
+    Allowed,
+    InFixture,
+}
+
+/// The typed parameters of `sig`; a parameter that is a pattern rather than
+/// a name is an error (a receiver is `valid`'s).
+pub(crate) fn params(
+    sig: &mut syn::Signature,
+    generating: Generating,
+    errors: &mut Errors,
+) -> Vec<Param> {
     let mut params = Vec::new();
-    for input in &sig.inputs {
+    for input in &mut sig.inputs {
         let syn::FnArg::Typed(param) = input else {
             continue;
         };
+        let generated = take_generated(&mut param.attrs, generating, errors);
         match &*param.pat {
             syn::Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
                 params.push(Param {
                     ident: pat.ident.clone(),
                     ty: (*param.ty).clone(),
+                    generated,
                 });
             }
             pat => errors.push(Error::new_spanned(
                 pat,
-                "a fixture parameter must be a plain name, such as `db: Db`: the name selects \
-                 the `#[fixture]` function that provides it",
+                "a test or fixture parameter must be a plain name, such as `db: Db`: the name \
+                 selects the `#[fixture]` function that provides it",
             )),
         }
     }
     params
+}
+
+/// Takes `#[strategy(expr)]` and `#[any]` off a parameter.
+fn take_generated(
+    attrs: &mut Vec<syn::Attribute>,
+    generating: Generating,
+    errors: &mut Errors,
+) -> Option<Generated> {
+    let mut generated: Option<Generated> = None;
+    attrs.retain(|attr| {
+        let which = if attr.path().is_ident("strategy") {
+            "strategy"
+        } else if attr.path().is_ident("any") {
+            "any"
+        } else {
+            return true;
+        };
+        if generating == Generating::InFixture {
+            errors.push(Error::new_spanned(
+                attr,
+                format!(
+                    "`#[{which}]` generates an argument of a property test (`#[plugin_test]`); \
+                     a fixture's parameters are other fixtures"
+                ),
+            ));
+            return false;
+        }
+        let this = match (which, &attr.meta) {
+            ("strategy", Meta::List(list)) => match list.parse_args::<Expr>() {
+                Ok(expr) => Some(Generated::Strategy(expr)),
+                Err(e) => {
+                    errors.push(Error::new(e.span(), format!("`#[strategy(...)]` takes one strategy expression: {e}")));
+                    None
+                }
+            },
+            ("strategy", _) => {
+                errors.push(Error::new_spanned(
+                    attr,
+                    "expected `#[strategy(<strategy expression>)]`; for `any::<T>()` write `#[any]`",
+                ));
+                None
+            }
+            (_, Meta::Path(_)) => Some(Generated::Any),
+            _ => {
+                errors.push(Error::new_spanned(
+                    attr,
+                    "`#[any]` takes no arguments; for `any_with::<T>(...)` write \
+                     `#[strategy(any_with::<T>(...))]`",
+                ));
+                None
+            }
+        };
+        if generated.is_some() && this.is_some() {
+            errors.push(Error::new_spanned(
+                attr,
+                "one generated argument, one strategy: keep either `#[strategy(...)]` or `#[any]`",
+            ));
+        } else if this.is_some() {
+            generated = this;
+        }
+        false
+    });
+    generated
 }
 
 fn parse_key(meta: &Meta, config: &mut Config) -> syn::Result<()> {
@@ -187,10 +266,18 @@ fn set_key(key: Key, key_span: Span, meta: &Meta, config: &mut Config) -> syn::R
             }
             config.set_budget_number(key, setting(value, key_span, span))
         }
-        Key::Iterations | Key::Warmup | Key::Retries => {
-            let min = if key == Key::Iterations { 1 } else { 0 };
+        Key::Iterations | Key::Warmup | Key::Retries | Key::Cases | Key::MaxShrinkIters => {
+            let min = if matches!(key, Key::Iterations | Key::Cases) {
+                1
+            } else {
+                0
+            };
             let (value, span) = integer(value(meta, key)?, key, min)?;
             config.set_budget_count(key, setting(value, key_span, span))
+        }
+        Key::Seed => {
+            let (value, span) = integer(value(meta, key)?, key, 0)?;
+            config.set_seed(setting(value, key_span, span))
         }
     }
 }
@@ -243,6 +330,9 @@ fn example(key: Key) -> &'static str {
         Key::P95Ms => "p95_ms = 5",
         Key::P99Ms => "p99_ms = 10",
         Key::Retries => "retries = 2",
+        Key::Cases => "cases = 256",
+        Key::MaxShrinkIters => "max_shrink_iters = 1024",
+        Key::Seed => "seed = 42",
     }
 }
 

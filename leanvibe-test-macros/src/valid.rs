@@ -12,6 +12,80 @@ pub(crate) fn check(config: &Config, test_fn: &TestFn, errors: &mut Errors) {
     check_runtime(config, test_fn.is_async(), errors);
     check_budget(config, errors);
     check_should_panic(config, &test_fn.item.sig, errors);
+    check_property(config, test_fn, errors);
+}
+
+/// Most strategies proptest composes as one tuple (it implements them up
+/// to twelve).
+const MAX_GENERATED: usize = 12;
+
+/// A property test's own keys need one, and the keys that mean something
+/// else for a property test are refused.
+fn check_property(config: &Config, test_fn: &TestFn, errors: &mut Errors) {
+    if !test_fn.is_property() {
+        for (key, span) in config.property.given() {
+            errors.at(
+                span,
+                format!(
+                    "`{}` configures a property test, and this test has no generated argument: \
+                     mark one `#[strategy(...)]` or `#[any]`",
+                    key.name()
+                ),
+            );
+        }
+        return;
+    }
+    if let Some(should_panic) = &config.should_panic {
+        errors.at(
+            should_panic.key_span,
+            "a property test cannot be `should_panic`: every case must hold; to check that an \
+             input panics, catch the panic in the body with `std::panic::catch_unwind`",
+        );
+    }
+    for (key, span) in [
+        (
+            Key::Iterations,
+            config.budget.iterations.as_ref().map(|s| s.key_span),
+        ),
+        (
+            Key::Warmup,
+            config.budget.warmup.as_ref().map(|s| s.key_span),
+        ),
+    ] {
+        if let Some(span) = span {
+            errors.at(
+                span,
+                format!(
+                    "a property test runs its body once per case, each case a measured run: use \
+                     `cases`, not `{}`",
+                    key.name()
+                ),
+            );
+        }
+    }
+    let generated: Vec<&crate::config::Param> = test_fn
+        .params
+        .iter()
+        .filter(|p| p.generated.is_some())
+        .collect();
+    for param in &generated {
+        if let Type::Reference(reference) = &param.ty {
+            errors.push(syn::Error::new_spanned(
+                reference,
+                "a generated argument is taken by value, such as `n: u32`; a `&T` parameter is a \
+                 worker-scope fixture",
+            ));
+        }
+    }
+    if generated.len() > MAX_GENERATED {
+        errors.push(syn::Error::new_spanned(
+            &generated[MAX_GENERATED].ident,
+            format!(
+                "at most {MAX_GENERATED} generated arguments; gather more in a struct or tuple with \
+                 one strategy"
+            ),
+        ));
+    }
 }
 
 fn check_signature(test_fn: &TestFn, errors: &mut Errors) {

@@ -67,6 +67,12 @@ pub(crate) struct Args {
     /// Keep this run's CTRF file in this directory and show trends over
     /// the runs kept there.
     pub history: Option<PathBuf>,
+    /// `--proptest-cases`: cases of property tests that set none.
+    pub proptest_cases: Option<u32>,
+    /// `--proptest-max-shrink-iters`.
+    pub proptest_max_shrink_iters: Option<u32>,
+    /// `--proptest-seed`: the seed of every property test's cases.
+    pub proptest_seed: Option<u64>,
     /// Write no report files.
     pub no_report: bool,
     /// Do not redact credentials in output and messages.
@@ -151,6 +157,13 @@ Options:
       --history <DIR>             Keep this run's CTRF file in DIR; the HTML report shows
                                   trends over the runs kept there
       --no-report                 Write no report files
+      --proptest-cases <N>        Cases of property tests that set none [env:
+                                  LEANVIBE_PROPTEST_CASES, PROPTEST_CASES] [default: 256]
+      --proptest-max-shrink-iters <N>
+                                  Shrink steps of a property test's failure [env:
+                                  LEANVIBE_PROPTEST_MAX_SHRINK_ITERS]
+      --proptest-seed <N>         Seed of property tests' cases, to rerun a failure [env:
+                                  LEANVIBE_PROPTEST_SEED, PROPTEST_RNG_SEED]
       --no-redact                 Do not redact credentials found in output and messages
       --show-budgets              End the run with the tests closest to their budgets
       --retries <N>               Run a failed test up to N more times (a test's own
@@ -277,6 +290,29 @@ impl Args {
                 Arg::Long("no-html") => parsed.no_html = true,
                 Arg::Long("history") => parsed.history = Some(path(&mut parser)?),
                 Arg::Long("no-report") => parsed.no_report = true,
+                Arg::Long(option @ ("proptest-cases" | "proptest-max-shrink-iters")) => {
+                    let option = format!("--{option} <N>");
+                    let n = value(&mut parser, &option)?;
+                    let parsed_n = n.parse::<u32>().map_err(|_| {
+                        format!(
+                            "invalid value '{n}' for '{option}': expected a whole number, 0 or more"
+                        )
+                    })?;
+                    if option.starts_with("--proptest-cases") {
+                        parsed.proptest_cases = Some(parsed_n);
+                    } else {
+                        parsed.proptest_max_shrink_iters = Some(parsed_n);
+                    }
+                }
+                Arg::Long("proptest-seed") => {
+                    const OPTION: &str = "--proptest-seed <N>";
+                    let n = value(&mut parser, OPTION)?;
+                    parsed.proptest_seed = Some(n.parse::<u64>().map_err(|_| {
+                        format!(
+                            "invalid value '{n}' for '{OPTION}': expected a whole number, 0 or more"
+                        )
+                    })?);
+                }
                 Arg::Long("no-redact") => parsed.no_redact = true,
                 Arg::Long("show-budgets") => parsed.show_budgets = true,
                 Arg::Long("retries") => {

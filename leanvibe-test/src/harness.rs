@@ -108,6 +108,7 @@ fn run_args(args: &Args) -> i32 {
             return 101;
         }
     };
+    pass_property_settings(args, &settings.profile);
     let nextest_run = std::env::var("NEXTEST_RUN_ID")
         .ok()
         .filter(|_| under_nextest());
@@ -178,6 +179,53 @@ fn run_args(args: &Args) -> i32 {
         settings.flaky_fails,
     );
     runner::run(&plan, &settings, info, dispatch)
+}
+
+/// Property tests' run settings (cases, shrink steps, seed): the command
+/// line, else `LEANVIBE_PROPTEST_*`, else proptest's `PROPTEST_CASES`,
+/// `PROPTEST_MAX_SHRINK_ITERS`, `PROPTEST_RNG_SEED`, else the profile. They reach tests run
+/// here and forked workers through memory, and exec'd workers through the
+/// same variables. Without the `proptest` feature there are no property
+/// tests, and the options change nothing.
+fn pass_property_settings(args: &Args, profile: &Profile) {
+    fn env<T: std::str::FromStr>(name: &str) -> Option<T> {
+        std::env::var(name).ok()?.trim().parse().ok()
+    }
+    // Ours, then proptest's own variable, then the profile.
+    let cases = args
+        .proptest_cases
+        .or_else(|| env("LEANVIBE_PROPTEST_CASES"))
+        .or_else(|| env("PROPTEST_CASES"))
+        .or(profile.proptest_cases);
+    let max_shrink_iters = args
+        .proptest_max_shrink_iters
+        .or_else(|| env("LEANVIBE_PROPTEST_MAX_SHRINK_ITERS"))
+        .or_else(|| env("PROPTEST_MAX_SHRINK_ITERS"))
+        .or(profile.proptest_max_shrink_iters);
+    let seed = args
+        .proptest_seed
+        .or_else(|| env("LEANVIBE_PROPTEST_SEED"))
+        .or_else(|| env("PROPTEST_RNG_SEED"))
+        .or(profile.proptest_seed);
+    let vars = [
+        ("LEANVIBE_PROPTEST_CASES", cases.map(u64::from)),
+        (
+            "LEANVIBE_PROPTEST_MAX_SHRINK_ITERS",
+            max_shrink_iters.map(u64::from),
+        ),
+        ("LEANVIBE_PROPTEST_SEED", seed),
+    ];
+    runner::spawn::pass_to_workers(
+        vars.into_iter()
+            .filter_map(|(name, value)| Some((name.to_string(), value?.to_string())))
+            .collect(),
+    );
+    #[cfg(feature = "proptest")]
+    crate::property::set_run_defaults(crate::property::RunDefaults {
+        cases,
+        max_shrink_iters,
+        seed,
+    });
 }
 
 /// Creates `path`, or updates its modification time.

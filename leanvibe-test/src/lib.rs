@@ -57,6 +57,8 @@ mod plan;
 #[cfg(feature = "plugin")]
 #[cfg_attr(docsrs, doc(cfg(feature = "plugin")))]
 pub mod plugin;
+#[cfg(feature = "proptest")]
+mod property;
 mod record;
 mod registry;
 pub mod report;
@@ -158,6 +160,9 @@ pub mod __private;
 /// | `p95_ms` | number > 0 | none | Limit on the nearest-rank 95th percentile; needs `iterations`. |
 /// | `p99_ms` | number > 0 | none | Limit on the nearest-rank 99th percentile; needs `iterations`. |
 /// | `retries` | integer ≥ 0 | profile, else 0 | Reruns of a failed test, crashes and timeouts included (in a fresh worker); a later pass is reported as flaky. |
+/// | `cases` | integer ≥ 1 | `--proptest-cases`, `LEANVIBE_PROPTEST_CASES` or `PROPTEST_CASES`, the profile, else 256 | Cases of a property test (one with `#[strategy(...)]`/`#[any]` arguments; `proptest` feature). |
+/// | `max_shrink_iters` | integer ≥ 0 | likewise, else 4 × `cases` | Shrink steps of a property test's failure. |
+/// | `seed` | integer ≥ 0 | `--proptest-seed`, `LEANVIBE_PROPTEST_SEED` or `PROPTEST_RNG_SEED`, the profile, else random | The seed of a property test's cases. |
 ///
 /// "Profile default" means the limit comes from the run's configuration, if
 /// it sets one. `flavor`, `worker_threads` and `start_paused` apply only to an
@@ -434,6 +439,18 @@ pub use leanvibe_test_macros::security_suite;
 /// runtime.block_on(async {});
 /// ```
 pub use tokio;
+
+/// proptest, for the strategies of property tests (`#[strategy(...)]`
+/// arguments of `#[plugin_test]`): the version the harness runs, with no
+/// separate dependency.
+///
+/// ```
+/// use leanvibe_test::proptest::prelude::*;
+/// let _strategy = (0u32..10, any::<bool>());
+/// ```
+#[cfg(feature = "proptest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
+pub use proptest;
 
 /// What a test file needs: `use leanvibe_test::prelude::*;`.
 ///

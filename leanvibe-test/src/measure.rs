@@ -53,6 +53,24 @@ pub(crate) fn body_finished() {
     alloc::flush_thread();
 }
 
+/// Each case's time of the property test running now, in ms.
+static CASES: Mutex<Option<Vec<f64>>> = Mutex::new(None);
+
+/// Records one case of a property test: a measured run of its own.
+#[cfg(feature = "proptest")]
+pub(crate) fn record_case(elapsed: Duration) {
+    let mut cases = CASES.lock().unwrap_or_else(|p| p.into_inner());
+    cases
+        .get_or_insert_with(Vec::new)
+        .push(elapsed.as_secs_f64() * 1e3);
+}
+
+/// The case times recorded since the last call, if the body was a property
+/// test.
+pub(crate) fn take_cases() -> Option<Vec<f64>> {
+    CASES.lock().unwrap_or_else(|p| p.into_inner()).take()
+}
+
 /// Clears the window before a run.
 pub(crate) fn reset() {
     *window() = Window {

@@ -13,7 +13,15 @@ pub use crate::registry::{Budget, Ignore, ShouldPanic, TestAttrs, TestBody, Test
 pub mod registry {
     pub use crate::registry::{Budget, Ignore, ShouldPanic, TestAttrs, TestBody, TestCase, all};
 }
+pub use crate::__if_proptest_feature as if_proptest_feature;
 pub use crate::__if_security_feature as if_security_feature;
+/// What a property test's generated code calls.
+#[cfg(feature = "proptest")]
+pub mod property {
+    pub use crate::property::{PropertyAttrs, PropertySite, case, case_async, run};
+    pub use proptest::arbitrary::any;
+    pub use proptest::strategy::Strategy;
+}
 #[cfg(feature = "security")]
 pub use crate::security::generated as security;
 
@@ -37,6 +45,30 @@ macro_rules! __if_security_feature {
 Turn it on in Cargo.toml:
     [dev-dependencies]
     leanvibe-test = { version = \"0.1\", features = [\"security\"] }"
+        );
+    };
+}
+
+/// Keeps a property test's registration when the `proptest` feature is on;
+/// otherwise one error, on the attribute, naming the feature to enable.
+#[cfg(feature = "proptest")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_proptest_feature {
+    ($($registration:tt)*) => { $($registration)* };
+}
+
+/// See the `proptest` version above.
+#[cfg(not(feature = "proptest"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_proptest_feature {
+    ($($registration:tt)*) => {
+        ::core::compile_error!(
+            "a `#[plugin_test]` with `#[strategy(...)]` or `#[any]` arguments is a property test, which needs leanvibe-test's `proptest` cargo feature, which is off.
+Turn it on in Cargo.toml:
+    [dev-dependencies]
+    leanvibe-test = { version = \"0.1\", features = [\"proptest\"] }"
         );
     };
 }

@@ -16,6 +16,7 @@ mod migrate;
 mod outcomes;
 mod perf;
 mod plugins;
+mod property;
 mod reports;
 mod retries;
 mod security;

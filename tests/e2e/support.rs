@@ -36,6 +36,7 @@ pub const FIXTURE_TARGETS: &[&str] = &[
     "slow_start",
     "forgot_harness",
     "adversary",
+    "props",
 ];
 
 /// The workspace root.

@@ -24,6 +24,8 @@
 //! html = "target/leanvibe/report.html"  # or false: no HTML page
 //! history_dir = "target/leanvibe/history"  # keep runs for the page's trends
 //! history_runs = 20    # runs of each binary kept there
+//! proptest_cases = 64  # cases of property tests that set none
+//! proptest_seed = 7    # fix the cases, to rerun a failure exactly
 //! redact = true        # scrub secrets from reports
 //! ```
 //!
@@ -113,6 +115,13 @@ pub struct Profile {
     pub history_runs: Option<NonZeroUsize>,
     /// `redact`: scrub secrets from reports.
     pub redact: Option<bool>,
+    /// `proptest_cases`: cases of a property test that sets none.
+    pub proptest_cases: Option<u32>,
+    /// `proptest_max_shrink_iters`: shrink steps of a property test's failure.
+    pub proptest_max_shrink_iters: Option<u32>,
+    /// `proptest_seed`: the seed of every property test's cases, to rerun a
+    /// CI failure exactly.
+    pub proptest_seed: Option<u64>,
 }
 
 /// The profile's `html` key.
@@ -197,6 +206,11 @@ impl Profile {
             history_dir: self.history_dir.or_else(|| parent.history_dir.clone()),
             history_runs: self.history_runs.or(parent.history_runs),
             redact: self.redact.or(parent.redact),
+            proptest_cases: self.proptest_cases.or(parent.proptest_cases),
+            proptest_max_shrink_iters: self
+                .proptest_max_shrink_iters
+                .or(parent.proptest_max_shrink_iters),
+            proptest_seed: self.proptest_seed.or(parent.proptest_seed),
         }
     }
 }

@@ -27,6 +27,9 @@ pub(super) const PROFILE_KEYS: &[&str] = &[
     "history_dir",
     "history_runs",
     "redact",
+    "proptest_cases",
+    "proptest_max_shrink_iters",
+    "proptest_seed",
 ];
 
 const MIB: f64 = (1u64 << 20) as f64;
@@ -257,6 +260,22 @@ impl File<'_> {
                         .and_then(NonZeroUsize::new)
                         .ok_or_else(|| bad(POSITIVE_INTEGER))?;
                     profile.history_runs = Some(n);
+                }
+                k @ ("proptest_cases" | "proptest_max_shrink_iters") => {
+                    let n = integer(v)
+                        .and_then(|n| u32::try_from(n).ok())
+                        .filter(|n| *n > 0 || k == "proptest_max_shrink_iters")
+                        .ok_or_else(|| bad(POSITIVE_INTEGER))?;
+                    match k {
+                        "proptest_cases" => profile.proptest_cases = Some(n),
+                        _ => profile.proptest_max_shrink_iters = Some(n),
+                    }
+                }
+                "proptest_seed" => {
+                    let n = integer(v)
+                        .and_then(|n| u64::try_from(n).ok())
+                        .ok_or_else(|| bad("a whole number, 0 or more"))?;
+                    profile.proptest_seed = Some(n);
                 }
                 "redact" => {
                     let DeValue::Boolean(b) = v else {

@@ -85,11 +85,18 @@ fn the_html_page_and_its_history_are_configured_per_profile() {
                 [profile.quiet]\nhtml = false\nhistory_runs = 5\n";
     let config = Config::parse(text, Path::new("/crate/leanvibe.toml")).unwrap();
     let default = config.profile("default").unwrap();
-    assert_eq!(default.html, Some(HtmlSetting::At(PathBuf::from("/crate/pages/run.html"))));
+    assert_eq!(
+        default.html,
+        Some(HtmlSetting::At(PathBuf::from("/crate/pages/run.html")))
+    );
     assert_eq!(default.history_dir, Some(PathBuf::from("/crate/hist")));
     let quiet = config.profile("quiet").unwrap();
     assert_eq!(quiet.html, Some(HtmlSetting::Off));
-    assert_eq!(quiet.history_dir, Some(PathBuf::from("/crate/hist")), "inherited");
+    assert_eq!(
+        quiet.history_dir,
+        Some(PathBuf::from("/crate/hist")),
+        "inherited"
+    );
     assert_eq!(quiet.history_runs.map(usize::from), Some(5));
     assert_eq!(
         error("[profile.default]\nhtml = true\n"),
@@ -105,7 +112,8 @@ fn unknown_key_names_file_line_table_and_valid_keys() {
         error(text),
         "leanvibe.toml:7: unknown key `max_mbs` in [profile.ci]; valid keys: max_ms, max_mb, \
          max_kb, max_rss_mb, timeout_ms, retries, flaky_result, only_rerun, test_threads, \
-         report_dir, junit, json, html, history_dir, history_runs, redact"
+         report_dir, junit, json, html, history_dir, history_runs, redact, proptest_cases, \
+         proptest_max_shrink_iters, proptest_seed"
     );
     assert_eq!(
         error("budget = 3\n"),

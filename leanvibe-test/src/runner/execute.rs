@@ -26,6 +26,30 @@ thread_local! {
     /// attribute's or else the profile's: for library code that judges the
     /// heap per call inside a test (the security suite's `oversize`).
     static HEAP_BUDGET: Cell<Option<u64>> = const { Cell::new(None) };
+    /// A line to put first in this run's failure message: a property test's
+    /// minimal input.
+    static FAILURE_NOTE: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Panics on this thread are expected for now and not printed: a property
+/// test's search, whose failing cases are shrunk, not news. The minimal
+/// case is run again with this off, so its panic prints as any test's.
+#[cfg(feature = "proptest")]
+pub(crate) fn quiet_panics(quiet: bool) {
+    PANIC_EXPECTED.with(|expected| expected.set(quiet));
+}
+
+/// Puts `note` first in the message of this run's failure, if it fails.
+#[cfg(feature = "proptest")]
+pub(crate) fn note_failure(note: String) {
+    FAILURE_NOTE.with(|slot| *slot.borrow_mut() = Some(note));
+}
+
+/// Whether a panic payload ends the test as it is, whatever catches it: a
+/// skip or a fixture's setup error.
+#[cfg(feature = "proptest")]
+pub(crate) fn ends_the_test(payload: &(dyn std::any::Any + Send)) -> bool {
+    payload.is::<Skipped>() || payload.is::<SetupFailure>()
 }
 
 /// The heap budget of the test running on this thread (`max_mb`/`max_kb`
@@ -102,6 +126,7 @@ enum RunEnd {
 fn run_body_once(case: &TestCase) -> (RunEnd, f64) {
     measure::reset();
     LAST_PANIC.with(|slot| slot.borrow_mut().take());
+    FAILURE_NOTE.with(|slot| slot.borrow_mut().take());
     PANIC_EXPECTED.with(|expected| expected.set(case.attrs.should_panic != ShouldPanic::No));
     let started = Instant::now();
     let result = panic::catch_unwind(AssertUnwindSafe(case.body));
@@ -131,7 +156,28 @@ fn run_body_once(case: &TestCase) -> (RunEnd, f64) {
             }))
         }
     };
-    (end, elapsed_ms)
+    (with_note(end), elapsed_ms)
+}
+
+/// The end of a run with its failure note, if the body left one, first in
+/// the message.
+fn with_note(end: RunEnd) -> RunEnd {
+    let Some(note) = FAILURE_NOTE.with(|slot| slot.borrow_mut().take()) else {
+        return end;
+    };
+    let noted = |message: String| format!("{note}\n{message}");
+    match end {
+        RunEnd::Returned(Err(message)) => RunEnd::Returned(Err(noted(message))),
+        RunEnd::Kinded(mut failure) => {
+            failure.message = noted(failure.message);
+            RunEnd::Kinded(failure)
+        }
+        RunEnd::Panicked(mut report) => {
+            report.message = noted(report.message);
+            RunEnd::Panicked(report)
+        }
+        other => other,
+    }
 }
 
 /// Runs `case` with its effective `budget` (attributes merged over the
@@ -195,8 +241,13 @@ fn run_attempt(case: &TestCase, budget: &Budget) -> (Status, Measurements) {
             HEAP_BUDGET.with(|slot| slot.set(None));
             return (status, meter.finish());
         }
+        // A property test times each case: those are its runs.
+        let cases = measure::take_cases();
         if run >= warmup {
-            runs_ms.push(elapsed_ms);
+            match cases {
+                Some(cases) => runs_ms.extend(cases),
+                None => runs_ms.push(elapsed_ms),
+            }
         }
         if let Some(failure) = judge_run(case.attrs.should_panic, end) {
             verdict = Some(failure);

@@ -11,7 +11,7 @@ mod interrupt;
 mod pool;
 mod protocol;
 pub(crate) mod retry;
-mod spawn;
+pub(crate) mod spawn;
 pub(crate) mod worker;
 
 use crate::plan::{Plan, PlannedTest};

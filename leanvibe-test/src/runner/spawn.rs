@@ -282,9 +282,20 @@ unsafe fn become_worker(harness: libc::pid_t, fds: [(RawFd, RawFd); 3]) -> io::R
     Ok(())
 }
 
+/// Variables a worker started by `exec` gets on top of the harness's
+/// environment: run settings the harness resolved (a forked worker has them
+/// already, in its copy of the harness's memory).
+static WORKER_VARS: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+
+/// Sets [`WORKER_VARS`], once, before the first worker starts.
+pub(crate) fn pass_to_workers(vars: Vec<(String, String)>) {
+    let _ = WORKER_VARS.set(vars);
+}
+
 fn exec(ends: &ChildEnds) -> io::Result<libc::pid_t> {
     let mut command = Command::new(std::env::current_exe()?);
     command.env(WORKER_ENV, VERSION).stdin(Stdio::null());
+    command.envs(WORKER_VARS.get().into_iter().flatten().map(|(k, v)| (k, v)));
     if let Some((out, err)) = &ends.output {
         command.stdout(out.try_clone()?).stderr(err.try_clone()?);
     }
