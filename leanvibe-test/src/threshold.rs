@@ -342,9 +342,31 @@ mod tests {
         )
     }
 
-    /// Texts near the grammar, and anything.
+    /// Texts near the grammar: a name, maybe parentheses, an operator and
+    /// a number, each part sometimes wrong; its pieces in any order; and
+    /// anything.
     fn threshold_like_text() -> impl Strategy<Value = String> {
-        proptest::collection::vec(
+        let pick =
+            |options: Vec<&'static str>| proptest::sample::select(options).prop_map(str::to_string);
+        let shaped = (
+            prop_oneof![pick(vec!["", "_", "é", "p p"]), "[a-z_0-9]{1,6}"],
+            prop_oneof![
+                pick(vec![
+                    "", "(95)", "( 95 )", "()", "(", ")", "(>40)", "((1))", "(\u{0})"
+                ]),
+                "\\([^)]{0,4}\\)"
+            ],
+            pick(vec!["<", "<=", ">", ">=", "==", "=", "=<", "", " < ", "<<"]),
+            prop_oneof![
+                pick(vec![
+                    "1e309", "-1e309", "inf", "NaN", "+1", "1.", ".5", "1e", "0x10", "", " 1 ",
+                    "1 2"
+                ]),
+                any::<f64>().prop_map(|f| f.to_string()),
+            ],
+        )
+            .prop_map(|(name, argument, op, number)| format!("{name}{argument}{op}{number}"));
+        let pieces = proptest::collection::vec(
             prop_oneof![
                 3 => proptest::sample::select(vec![
                     "p", "avg", "rate", "(", ")", "((", "95", ">40", "<", "<=", ">", ">=", "==",
@@ -356,7 +378,8 @@ mod tests {
             ],
             0..10,
         )
-        .prop_map(|parts| parts.concat())
+        .prop_map(|parts| parts.concat());
+        prop_oneof![3 => shaped, 1 => pieces]
     }
 
     proptest! {

@@ -265,10 +265,29 @@ mod tests {
         ]
     }
 
-    /// Texts near the grammar: kinds, separators, numbers at and past the
-    /// edges of `u32`, signs, spaces, anything.
+    /// Texts near the grammar: `KIND:M/N` with kinds, separators and
+    /// numbers at and past the edges (0, signs, spaces, past `u32`), and
+    /// pieces of it in any order, and anything.
     fn partition_like_text() -> impl Strategy<Value = String> {
-        proptest::collection::vec(
+        let number = || {
+            prop_oneof![
+                4 => (0u32..6).prop_map(|n| n.to_string()),
+                1 => "[0-9]{9,11}",
+                1 => proptest::sample::select(vec!["00", "+1", "-1", " 1", "", "4294967295", "4294967296"])
+                    .prop_map(str::to_string),
+            ]
+        };
+        let shaped = (
+            proptest::sample::select(vec![
+                "count", "hash", "duration", "slice", "", "Hash", "auto",
+            ]),
+            proptest::sample::select(vec![":", ":", ":", "", "::", " :"]),
+            number(),
+            proptest::sample::select(vec!["/", "/", "/", "", "//", "/ "]),
+            number(),
+        )
+            .prop_map(|(kind, colon, m, slash, n)| format!("{kind}{colon}{m}{slash}{n}"));
+        let pieces = proptest::collection::vec(
             prop_oneof![
                 3 => proptest::sample::select(vec![
                     "count", "hash", "duration", "slice", "Count", ":", "/", "0", "1", "+", "-",
@@ -280,7 +299,8 @@ mod tests {
             ],
             0..8,
         )
-        .prop_map(|parts| parts.concat())
+        .prop_map(|parts| parts.concat());
+        prop_oneof![3 => shaped, 1 => pieces]
     }
 
     proptest! {
