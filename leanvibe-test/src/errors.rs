@@ -49,7 +49,7 @@ pub enum ConfigError {
         path: PathBuf,
         /// 1-based line of the key.
         line: usize,
-        /// The key as written.
+        /// The key as written: bare, or quoted with its escapes.
         key: String,
         /// Where it was: `[profile.ci]`, or `the top level`.
         table: String,

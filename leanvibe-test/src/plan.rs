@@ -100,6 +100,7 @@ pub fn select(cases: &[&'static TestCase], args: &Args, timings: &Timings) -> Pl
 mod tests {
     use super::*;
     use crate::registry::{TestAttrs, TestCase};
+    use std::collections::BTreeMap;
 
     fn body() -> Result<(), String> {
         Ok(())
@@ -198,6 +199,53 @@ mod tests {
             let mut all: Vec<_> = (0..50).map(|i| format!("t{i}")).collect();
             all.sort();
             assert_eq!(seen, all, "{kind} shards must cover every test once");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config { cases: 64, ..Default::default() })]
+
+        /// For `count:` and `hash:` over any names, some marked `#[ignore]`:
+        /// the N shards together select every test exactly once, and each
+        /// reports the others' share as partitioned out. `count:` also deals
+        /// the tests that run, and the ignored ones, out evenly.
+        #[test]
+        fn every_test_lands_in_exactly_one_shard(
+            tests in proptest::collection::btree_map("[a-z_]{1,6}(::[a-z_]{1,6}){0,2}", proptest::prelude::any::<bool>(), 0..40),
+            total in 1u32..8,
+            hash in proptest::prelude::any::<bool>(),
+        ) {
+            let kind = if hash { "hash" } else { "count" };
+            let cases: Vec<_> = tests
+                .iter()
+                .map(|(name, ignored)| {
+                    let ignore = if *ignored { Ignore::Yes } else { Ignore::No };
+                    case("suite", Box::leak(name.clone().into_boxed_str()), ignore)
+                })
+                .collect();
+            let mut times_selected: BTreeMap<String, usize> = BTreeMap::new();
+            let mut sizes = Vec::new();
+            for index in 1..=total {
+                let argv = ["suite", "--partition", &format!("{kind}:{index}/{total}")];
+                let args = Args::parse_from_iter(argv).unwrap();
+                let plan = select(&cases, &args, &Timings::default());
+                proptest::prop_assert_eq!(plan.tests.len() + plan.partitioned_out, tests.len());
+                proptest::prop_assert_eq!(plan.filtered_out, plan.partitioned_out);
+                let ignored = plan.tests.iter().filter(|t| !t.run).count();
+                sizes.push((plan.tests.len() - ignored, ignored));
+                for test in plan.tests {
+                    *times_selected.entry(test.name).or_default() += 1;
+                }
+            }
+            let every_test_once: BTreeMap<String, usize> =
+                tests.keys().map(|name| (name.clone(), 1)).collect();
+            proptest::prop_assert_eq!(times_selected, every_test_once);
+            if kind == "count" {
+                for group in [sizes.iter().map(|s| s.0).collect::<Vec<_>>(), sizes.iter().map(|s| s.1).collect()] {
+                    let (least, most) = (group.iter().min().unwrap(), group.iter().max().unwrap());
+                    proptest::prop_assert!(most - least <= 1, "uneven {} shards: {:?}", kind, sizes);
+                }
+            }
         }
     }
 

@@ -233,6 +233,7 @@ impl fmt::Display for Threshold {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn parses_the_k6_forms() {
@@ -287,6 +288,182 @@ mod tests {
             let err = text.parse::<Threshold>().unwrap_err().to_string();
             assert!(err.contains(problem), "{text}: {err}");
             assert!(err.contains(text.trim()), "{text}: {err}");
+        }
+    }
+
+    fn any_comparison() -> impl Strategy<Value = Comparison> {
+        prop_oneof![
+            Just(Comparison::Less),
+            Just(Comparison::LessOrEqual),
+            Just(Comparison::Greater),
+            Just(Comparison::GreaterOrEqual),
+            Just(Comparison::Equal),
+        ]
+    }
+
+    /// Whitespace the grammar allows between parts, or none.
+    fn space() -> impl Strategy<Value = String> {
+        "[ \t\n\r\u{a0}\u{3000}]{0,3}"
+    }
+
+    /// Finite limits, written as Rust prints them (the shortest text that
+    /// reads back as the same number), in either notation.
+    fn limit() -> impl Strategy<Value = (f64, String)> {
+        (
+            prop_oneof![
+                any::<f64>().prop_filter("finite", |f| f.is_finite()),
+                (-1000i32..1000).prop_map(f64::from),
+                -1.0f64..1.0,
+            ],
+            any::<bool>(),
+        )
+            .prop_map(|(f, exp)| {
+                (
+                    f,
+                    if exp {
+                        format!("{f:e}")
+                    } else {
+                        format!("{f}")
+                    },
+                )
+            })
+    }
+
+    /// A metric, its argument (trimmed, without `)`), comparison and limit.
+    fn parts() -> impl Strategy<Value = (String, Option<String>, Comparison, (f64, String))> {
+        (
+            "[A-Za-z0-9_]{1,12}",
+            proptest::option::of("[^()]{1,8}".prop_filter_map("trimmed, not empty", |a| {
+                let a = a.trim();
+                (!a.is_empty()).then(|| a.to_string())
+            })),
+            any_comparison(),
+            limit(),
+        )
+    }
+
+    /// Texts near the grammar: a name, maybe parentheses, an operator and
+    /// a number, each part sometimes wrong; its pieces in any order; and
+    /// anything.
+    fn threshold_like_text() -> impl Strategy<Value = String> {
+        let pick =
+            |options: Vec<&'static str>| proptest::sample::select(options).prop_map(str::to_string);
+        let shaped = (
+            prop_oneof![pick(vec!["", "_", "é", "p p"]), "[a-z_0-9]{1,6}"],
+            prop_oneof![
+                pick(vec![
+                    "", "(95)", "( 95 )", "()", "(", ")", "(>40)", "((1))", "(\u{0})"
+                ]),
+                "\\([^)]{0,4}\\)"
+            ],
+            pick(vec!["<", "<=", ">", ">=", "==", "=", "=<", "", " < ", "<<"]),
+            prop_oneof![
+                pick(vec![
+                    "1e309", "-1e309", "inf", "NaN", "+1", "1.", ".5", "1e", "0x10", "", " 1 ",
+                    "1 2"
+                ]),
+                any::<f64>().prop_map(|f| f.to_string()),
+            ],
+        )
+            .prop_map(|(name, argument, op, number)| format!("{name}{argument}{op}{number}"));
+        let pieces = proptest::collection::vec(
+            prop_oneof![
+                3 => proptest::sample::select(vec![
+                    "p", "avg", "rate", "(", ")", "((", "95", ">40", "<", "<=", ">", ">=", "==",
+                    "=", "!", " ", "\t", "0.5", "-1", "1e309", "inf", "NaN", "é", "\u{0}",
+                    "_", "\u{2028}",
+                ])
+                .prop_map(str::to_string),
+                1 => "\\PC{0,3}",
+            ],
+            0..10,
+        )
+        .prop_map(|parts| parts.concat());
+        prop_oneof![3 => shaped, 1 => pieces]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// A threshold written from generated parts, with any whitespace
+        /// between them, parses to those parts; its `measure()` and its
+        /// source read back as the same threshold.
+        #[test]
+        fn generated_thresholds_parse_to_their_parts(
+            (metric, argument, comparison, (limit, limit_text)) in parts(),
+            spaces in proptest::collection::vec(space(), 7),
+        ) {
+            let argument_text = match &argument {
+                Some(a) => format!("({}{a}{}){}", spaces[1], spaces[2], spaces[3]),
+                None => String::new(),
+            };
+            let text = format!(
+                "{}{metric}{}{argument_text}{}{}{limit_text}{}",
+                spaces[0], spaces[3], comparison.symbol(), spaces[4], spaces[5],
+            );
+            let t: Threshold = text.parse().map_err(|e| TestCaseError::fail(format!("{text:?}: {e}")))?;
+            prop_assert_eq!(&t.metric, &metric);
+            prop_assert_eq!(&t.argument, &argument);
+            prop_assert_eq!(t.comparison, comparison);
+            prop_assert_eq!(t.limit.to_bits(), limit.to_bits(), "{:?}", text);
+            prop_assert_eq!(t.to_string(), text.trim());
+
+            let from_source: Threshold = t.source.parse().unwrap();
+            prop_assert_eq!(&from_source, &t);
+            let rebuilt = format!("{}{}{}{}", t.measure(), spaces[6], comparison.symbol(), limit_text);
+            let from_measure: Threshold = rebuilt.parse().unwrap();
+            prop_assert_eq!(
+                (from_measure.metric, from_measure.argument, from_measure.comparison, from_measure.limit.to_bits()),
+                (metric, argument, comparison, limit.to_bits())
+            );
+        }
+
+        /// Any text: no panic; a parsed threshold has a name of the
+        /// allowed characters and a finite limit, and an error quotes the
+        /// text.
+        #[test]
+        fn any_text_parses_or_is_an_error_quoting_it(text in threshold_like_text()) {
+            match text.parse::<Threshold>() {
+                Ok(t) => {
+                    prop_assert!(!t.metric.is_empty() && t.metric.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'), "{:?}", t);
+                    prop_assert!(t.limit.is_finite(), "{:?}", t);
+                    prop_assert_eq!(&t.source, text.trim());
+                }
+                Err(err) => prop_assert!(err.to_string().contains(text.trim()), "{}", err),
+            }
+        }
+
+        /// `holds` is the comparison's own operator on the value and limit,
+        /// at, either side of, and far from the limit.
+        #[test]
+        fn holds_agrees_with_the_comparison(
+            comparison in any_comparison(),
+            (limit, limit_text) in limit(),
+            value in prop_oneof![
+                any::<f64>(),
+                Just(f64::NAN),
+                Just(f64::INFINITY),
+                Just(f64::NEG_INFINITY),
+            ],
+            near in 0u8..4,
+        ) {
+            let t: Threshold = format!("m{}{limit_text}", comparison.symbol()).parse().unwrap();
+            // Often the limit itself or its neighbours: where `<` and `<=` differ.
+            let value = match near {
+                0 => limit,
+                1 => limit.next_up(),
+                2 => limit.next_down(),
+                _ => value,
+            };
+            let expected = match comparison {
+                Comparison::Less => value < limit,
+                Comparison::LessOrEqual => value <= limit,
+                Comparison::Greater => value > limit,
+                Comparison::GreaterOrEqual => value >= limit,
+                Comparison::Equal => value == limit,
+            };
+            prop_assert_eq!(t.holds(value), expected, "{} at {}", t, value);
+            prop_assert_eq!(t.comparison.holds(value, limit), expected);
         }
     }
 

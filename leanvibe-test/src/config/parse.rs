@@ -59,7 +59,7 @@ pub(super) fn profiles(text: &str, path: &Path) -> Result<BTreeMap<String, Profi
         for (name, body) in in_file_order(table) {
             let DeValue::Table(body) = body.get_ref() else {
                 return Err(file.bad_value(
-                    name.get_ref(),
+                    &shown(name.get_ref()),
                     "[profile]",
                     "a table ([profile.NAME])",
                     body,
@@ -107,7 +107,7 @@ impl File<'_> {
         ConfigError::UnknownKey {
             path: self.path.to_path_buf(),
             line: self.line(key.span().start),
-            key: key.get_ref().as_ref().to_string(),
+            key: shown(key.get_ref().as_ref()),
             table: table.to_string(),
             valid: valid.to_string(),
         }
@@ -139,7 +139,7 @@ impl File<'_> {
     }
 
     fn profile(&self, name: &str, body: &DeTable<'_>) -> Result<Profile, ConfigError> {
-        let table = format!("[profile.{name}]");
+        let table = format!("[profile.{}]", shown(name));
         let mut profile = Profile {
             name: name.to_string(),
             ..Profile::default()
@@ -287,6 +287,22 @@ impl File<'_> {
             }
         }
         Ok(profile)
+    }
+}
+
+/// A key or profile name for a message, as it could be written: bare when
+/// TOML allows, else quoted with its escapes. A quoted key may hold a line
+/// break (`[profile."a\nb"]`), which written raw would split the one-line
+/// error over lines.
+fn shown(key: &str) -> String {
+    let bare = !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if bare {
+        key.to_string()
+    } else {
+        format!("{key:?}")
     }
 }
 

@@ -436,3 +436,211 @@ fn attribute_text(text: &str) -> String {
     }
     value
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{
+        Attempt, Failure, FailureKind, Measurements, Status, TestOutcome, TestRecord,
+    };
+    use crate::report::collect::Collector;
+    use crate::report::sanitize::tests::{hostile_bytes, is_xml_char};
+    use crate::report::{ReportOptions, RunEnd, RunEvent, RunInfo, RunSummary, Selection};
+    use proptest::prelude::*;
+    use quick_xml::events::Event;
+
+    /// Text as a test or the harness could hand it over: any characters,
+    /// controls and noncharacters among them, or any bytes read lossily.
+    fn hostile_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            hostile_bytes().prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
+            "[\\x00-\\x1f\\x7f-\\x9f\u{fffe}\u{ffff}<>&\"' a]{0,12}",
+        ]
+    }
+
+    fn failure() -> impl Strategy<Value = Failure> {
+        (
+            proptest::sample::select(vec![
+                FailureKind::Panic,
+                FailureKind::Timeout,
+                FailureKind::BudgetTime,
+                FailureKind::Crash,
+                FailureKind::Flaky,
+            ]),
+            hostile_text(),
+            proptest::option::of(hostile_text()),
+        )
+            .prop_map(|(kind, message, location)| Failure {
+                kind,
+                message,
+                location,
+            })
+    }
+
+    fn record() -> impl Strategy<Value = TestRecord> {
+        let status = prop_oneof![
+            Just(Status::Passed),
+            failure().prop_map(Status::Failed),
+            proptest::option::of(hostile_text()).prop_map(|reason| Status::Ignored { reason }),
+        ];
+        let attempts = proptest::collection::vec(
+            (failure(), hostile_bytes(), hostile_bytes()).prop_map(|(failure, stdout, stderr)| {
+                Attempt {
+                    failure,
+                    duration_ms: 1.0,
+                    stdout,
+                    stderr,
+                }
+            }),
+            0..3,
+        );
+        (
+            (hostile_text(), hostile_text(), hostile_text()),
+            proptest::collection::vec(hostile_text(), 0..2),
+            status,
+            attempts,
+            (hostile_bytes(), hostile_bytes()),
+            proptest::option::of(1.0f64..100.0),
+        )
+            .prop_map(
+                |(
+                    (name, module, file),
+                    tags,
+                    status,
+                    earlier_attempts,
+                    (stdout, stderr),
+                    max_ms,
+                )| {
+                    TestRecord {
+                        name,
+                        module,
+                        file,
+                        line: 1,
+                        tags,
+                        kind: "unit".into(),
+                        budget: crate::registry::Budget {
+                            max_ms,
+                            ..crate::registry::Budget::NONE
+                        },
+                        outcome: TestOutcome {
+                            status,
+                            duration_ms: 3.0,
+                            measurements: Measurements {
+                                runs_ms: vec![1.0, 2.0],
+                                attempts: earlier_attempts.len() as u32 + 1,
+                                ..Measurements::default()
+                            },
+                            earlier_attempts,
+                            extra: Default::default(),
+                        },
+                        stdout,
+                        stderr,
+                    }
+                },
+            )
+    }
+
+    /// The JUnit file of a run of `records`, through the collector that
+    /// cleans every string, as the report sink does.
+    fn junit_of(
+        records: &[TestRecord],
+        binary: &str,
+        stop: &str,
+        options: ReportOptions,
+    ) -> String {
+        let info = RunInfo {
+            run_id: "0".repeat(32),
+            binary_name: binary.to_string(),
+            tests: records.iter().map(|r| r.name.clone()).collect(),
+            filtered_out: 0,
+            partitioned_out: 0,
+            started_at: std::time::SystemTime::now(),
+            selection: Selection {
+                filters: vec![stop.to_string()],
+                partition: Some(stop.to_string()),
+                ..Selection::default()
+            },
+            workers: 1,
+            pipeline: Some(stop.to_string()),
+        };
+        let mut collector = Collector::new(options);
+        collector.on_event(&RunEvent::RunStarted(&info));
+        for record in records {
+            collector.on_event(&RunEvent::TestStarted { name: &record.name });
+            collector.on_event(&RunEvent::TestFinished(record));
+        }
+        let end = RunEnd::Stopped {
+            reason: stop.to_string(),
+            not_run: 1,
+        };
+        let report = collector
+            .on_event(&RunEvent::RunFinished {
+                summary: &RunSummary::default(),
+                elapsed_s: 0.0,
+                end: &end,
+            })
+            .expect("the report at the end of the run");
+        let mut xml = Vec::new();
+        render(&report, &mut xml).unwrap();
+        String::from_utf8(xml).expect("the writer writes UTF-8")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// Whatever the names, messages and output hold, the file parses,
+        /// every character in it and in what it decodes to is one XML 1.0
+        /// allows, and every test is one `<testcase>`.
+        #[test]
+        fn junit_is_well_formed_xml_of_legal_characters(
+            records in proptest::collection::vec(record(), 0..4),
+            binary in hostile_text(),
+            stop in hostile_text(),
+            redact in any::<bool>(),
+            output_cap in prop_oneof![Just(0usize), 1usize..64],
+        ) {
+            let xml = junit_of(&records, &binary, &stop, ReportOptions { redact, output_cap });
+            let bad = xml.chars().find(|&c| !is_xml_char(c));
+            prop_assert_eq!(bad, None, "{}", xml);
+
+            let mut reader = quick_xml::Reader::from_str(&xml);
+            reader.config_mut().check_end_names = true;
+            let mut testcases = 0;
+            let mut depth = 0usize;
+            loop {
+                let event = reader
+                    .read_event()
+                    .map_err(|e| TestCaseError::fail(format!("{e} at {}:\n{xml}", reader.buffer_position())))?;
+                let mut decoded = Vec::new();
+                match &event {
+                    Event::Start(e) | Event::Empty(e) => {
+                        if e.name().as_ref() == b"testcase" {
+                            testcases += 1;
+                        }
+                        if matches!(event, Event::Start(_)) {
+                            depth += 1;
+                        }
+                        for attribute in e.attributes() {
+                            let attribute = attribute.map_err(|e| TestCaseError::fail(format!("{e}:\n{xml}")))?;
+                            decoded.push(attribute.normalized_value(quick_xml::XmlVersion::Explicit1_0).map_err(|e| TestCaseError::fail(format!("{e}:\n{xml}")))?.into_owned());
+                        }
+                    }
+                    Event::End(_) => depth -= 1,
+                    Event::Text(t) => decoded.push(t.decode().map_err(|e| TestCaseError::fail(format!("{e}")))?.into_owned()),
+                    Event::GeneralRef(r) => {
+                        let name = r.decode().map_err(|e| TestCaseError::fail(format!("{e}")))?;
+                        prop_assert!(["lt", "gt", "amp", "quot", "apos"].contains(&name.as_ref()), "&{};", name);
+                    }
+                    Event::Eof => break,
+                    _ => {}
+                }
+                for text in decoded {
+                    let bad = text.chars().find(|&c| !is_xml_char(c));
+                    prop_assert_eq!(bad, None, "{:?} in {}", text, xml);
+                }
+            }
+            prop_assert_eq!(depth, 0, "unclosed elements: {}", xml);
+            prop_assert_eq!(testcases, records.len(), "{}", xml);
+        }
+    }
+}

@@ -257,7 +257,93 @@ mod tests {
         assert_eq!(balance(&["a", "b"], &Timings::default(), u32::MAX), [0, 1]);
     }
 
+    fn any_kind() -> impl Strategy<Value = PartitionKind> {
+        prop_oneof![
+            Just(PartitionKind::Count),
+            Just(PartitionKind::Hash),
+            Just(PartitionKind::Duration),
+        ]
+    }
+
+    /// Texts near the grammar: `KIND:M/N` with kinds, separators and
+    /// numbers at and past the edges (0, signs, spaces, past `u32`), and
+    /// pieces of it in any order, and anything.
+    fn partition_like_text() -> impl Strategy<Value = String> {
+        let number = || {
+            prop_oneof![
+                4 => (0u32..6).prop_map(|n| n.to_string()),
+                1 => "[0-9]{9,11}",
+                1 => proptest::sample::select(vec!["00", "+1", "-1", " 1", "", "4294967295", "4294967296"])
+                    .prop_map(str::to_string),
+            ]
+        };
+        let shaped = (
+            proptest::sample::select(vec![
+                "count", "hash", "duration", "slice", "", "Hash", "auto",
+            ]),
+            proptest::sample::select(vec![":", ":", ":", "", "::", " :"]),
+            number(),
+            proptest::sample::select(vec!["/", "/", "/", "", "//", "/ "]),
+            number(),
+        )
+            .prop_map(|(kind, colon, m, slash, n)| format!("{kind}{colon}{m}{slash}{n}"));
+        let pieces = proptest::collection::vec(
+            prop_oneof![
+                3 => proptest::sample::select(vec![
+                    "count", "hash", "duration", "slice", "Count", ":", "/", "0", "1", "+", "-",
+                    " ", "4294967295", "4294967296", "00", "\u{0}",
+                ])
+                .prop_map(str::to_string),
+                1 => "[0-9]{1,12}",
+                1 => "\\PC{0,3}",
+            ],
+            0..8,
+        )
+        .prop_map(|parts| parts.concat());
+        prop_oneof![3 => shaped, 1 => pieces]
+    }
+
     proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Every kind and every `1 <= M <= N`, up to `u32::MAX`.
+        #[test]
+        fn display_and_from_str_round_trip(
+            kind in any_kind(),
+            (index, total) in (1u32..=u32::MAX).prop_flat_map(|total| (1..=total, Just(total))),
+        ) {
+            let partition = Partition { kind, index, total };
+            let text = partition.to_string();
+            prop_assert_eq!(text.parse::<Partition>(), Ok(partition));
+        }
+
+        /// `M = 0` and `M > N` are refused, whatever the kind and size.
+        #[test]
+        fn shard_zero_or_past_the_count_is_an_error(
+            kind in any_kind(),
+            (index, total) in prop_oneof![
+                any::<u32>().prop_map(|total| (0, total)),
+                (0u32..u32::MAX).prop_flat_map(|total| (total + 1..=u32::MAX, Just(total))),
+            ],
+        ) {
+            let text = format!("{kind}:{index}/{total}");
+            let err = text.parse::<Partition>().unwrap_err();
+            prop_assert!(err.to_string().contains("expected 1 <= M <= N"), "{}", err);
+        }
+
+        /// Any text: no panic; what parses is a valid shard that prints as
+        /// text parsing back to it, and an error quotes the text.
+        #[test]
+        fn any_text_parses_to_a_valid_shard_or_an_error_quoting_it(text in partition_like_text()) {
+            match text.parse::<Partition>() {
+                Ok(partition) => {
+                    prop_assert!(1 <= partition.index && partition.index <= partition.total, "{:?}", partition);
+                    prop_assert_eq!(partition.to_string().parse::<Partition>(), Ok(partition));
+                }
+                Err(err) => prop_assert!(err.to_string().contains(&format!("`{text}`")), "{}", err),
+            }
+        }
+
         #[test]
         fn text_round_trips_and_shards_cover_every_test_once(
             total in 1u32..8,

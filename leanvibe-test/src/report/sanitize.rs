@@ -238,10 +238,12 @@ fn human_size(bytes: usize) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use proptest::prelude::*;
 
-    fn is_xml_char(c: char) -> bool {
+    /// A character XML 1.0 allows (its `Char` production).
+    pub(crate) fn is_xml_char(c: char) -> bool {
         matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..='\u{10ffff}')
     }
 
@@ -287,6 +289,79 @@ mod tests {
         assert_eq!(clean_bytes(b"\x1b]0;never ends\nkept"), "\nkept");
         assert_eq!(clean_bytes(b"\x1b[12"), "");
         assert_eq!(clean_bytes(b"\x1b[12\xffx"), "\\xffx");
+    }
+
+    /// Bytes that test the cleaner: escape sequences and their pieces,
+    /// every kind of control (C0, DEL, C1 encoded), noncharacters,
+    /// invalid and truncated UTF-8, and anything.
+    pub(crate) fn hostile_bytes() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(
+            prop_oneof![
+                3 => proptest::sample::select(vec![
+                    &b"\x1b"[..], b"\x1b[", b"\x1b]", b"\x1bP", b"\x1b\\", b"\x1b(", b"[31m", b"0;t",
+                    b"\x07", b"\n", b"\r", b"\t", b"\0", b"\x7f", b"\xc2\x9b", b"\xc2\x9d",
+                    b"\xc2\x9c", b"\xc2\x85", b"\xef\xbf\xbe", b"\xef\xbf\xbf", b"\xef\xbf\xbd",
+                    b"\xed\xa0\x80", b"\xff", b"\xe2\x82", b"\xf4\x8f\xbf\xbf", b"]]>", b"<&'\"",
+                    b"\xe2\x80\xa8", b"a",
+                ])
+                .prop_map(<[u8]>::to_vec),
+                1 => proptest::collection::vec(any::<u8>(), 0..4),
+                1 => "\\PC{0,4}".prop_map(String::into_bytes),
+            ],
+            0..24,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Whatever the bytes, the text holds XML 1.0 characters only, and
+        /// none that starts an escape sequence.
+        #[test]
+        fn clean_bytes_leaves_no_forbidden_char(bytes in hostile_bytes()) {
+            let clean = clean_bytes(&bytes);
+            let bad = clean.chars().find(|&c| !is_xml_char(c) || c == ESC || c == C1_CSI || c == C1_OSC);
+            prop_assert_eq!(bad, None, "{:?} from {:?}", clean, bytes);
+        }
+
+        /// Text with nothing to clean comes out unchanged: no escape to
+        /// strip, no control but tab, line feed and return.
+        #[test]
+        fn clean_bytes_keeps_plain_text(text in "[\\t\\n\\r -~\\u{a0}-\\u{d7ff}\\u{e000}-\\u{fffd}\\u{10000}-\\u{10ffff}]{0,40}") {
+            prop_assert_eq!(clean_bytes(text.as_bytes()), text);
+        }
+
+        /// A capped text is its head, the marker counting the bytes cut,
+        /// and its tail: no longer than the cap plus the marker, cut on
+        /// character boundaries as near the halves as they allow.
+        #[test]
+        fn cap_text_keeps_head_and_tail(
+            text in prop_oneof!["\\PC{0,200}", "[aé💥]{0,200}"],
+            cap in 0usize..300,
+        ) {
+            let capped = cap_text(text.clone(), cap);
+            if cap == 0 || text.len() <= cap {
+                prop_assert_eq!(capped, text);
+                return Ok(());
+            }
+            // Each half is at most its share, and at most three bytes (one
+            // character) short of it.
+            let head = (cap / 2).saturating_sub(3)..=cap / 2;
+            let tail = (cap - cap / 2).saturating_sub(3)..=cap - cap / 2;
+            let found = head.rev().flat_map(|h| tail.clone().rev().map(move |t| (h, t))).find(|&(h, t)| {
+                text.is_char_boundary(h) && text.is_char_boundary(text.len() - t) && {
+                    let marker = elided_marker((text.len() - h - t) as u64, cap);
+                    capped == format!("{}{marker}{}", &text[..h], &text[text.len() - t..])
+                }
+            });
+            prop_assert!(found.is_some(), "{:?} capped at {}: {:?}", text, cap, capped);
+            let (h, t) = found.unwrap();
+            let marker = elided_marker((text.len() - h - t) as u64, cap);
+            prop_assert!(capped.len() <= cap + marker.len());
+            // As near the halves as the boundaries allow.
+            prop_assert!((h + 1..=cap / 2).all(|b| !text.is_char_boundary(b)), "head cut early");
+        }
     }
 
     #[test]

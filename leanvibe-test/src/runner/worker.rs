@@ -3,8 +3,8 @@
 
 use super::execute;
 use super::protocol::{
-    COMMANDS_FD, RESULTS_FD, Ready, Retire, RetryingAttempt, RunTest, TestDone, VERSION, WAKE_FD,
-    WORKER_ENV,
+    COMMANDS_FD, RESULTS_FD, Ready, Retire, RetryingAttempt, RetryingLine, RunTest, TestDone,
+    VERSION, WAKE_FD, WORKER_ENV,
 };
 use super::retry::RetryFilter;
 use crate::record::{Attempt, Failure, FailureKind, Status};
@@ -175,12 +175,6 @@ pub(crate) fn worker_main(protocol: &str) -> ! {
     retire(&mut results, "the run is over");
     outbox.announce();
     std::process::exit(0)
-}
-
-/// The `retrying` line, as the worker writes it.
-#[derive(serde::Serialize)]
-struct RetryingLine {
-    retrying: RetryingAttempt,
 }
 
 /// What fds 3, 4 and 5 were when the worker started (device and inode), to
