@@ -85,11 +85,18 @@ fn the_html_page_and_its_history_are_configured_per_profile() {
                 [profile.quiet]\nhtml = false\nhistory_runs = 5\n";
     let config = Config::parse(text, Path::new("/crate/leanvibe.toml")).unwrap();
     let default = config.profile("default").unwrap();
-    assert_eq!(default.html, Some(HtmlSetting::At(PathBuf::from("/crate/pages/run.html"))));
+    assert_eq!(
+        default.html,
+        Some(HtmlSetting::At(PathBuf::from("/crate/pages/run.html")))
+    );
     assert_eq!(default.history_dir, Some(PathBuf::from("/crate/hist")));
     let quiet = config.profile("quiet").unwrap();
     assert_eq!(quiet.html, Some(HtmlSetting::Off));
-    assert_eq!(quiet.history_dir, Some(PathBuf::from("/crate/hist")), "inherited");
+    assert_eq!(
+        quiet.history_dir,
+        Some(PathBuf::from("/crate/hist")),
+        "inherited"
+    );
     assert_eq!(quiet.history_runs.map(usize::from), Some(5));
     assert_eq!(
         error("[profile.default]\nhtml = true\n"),

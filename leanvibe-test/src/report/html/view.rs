@@ -35,7 +35,11 @@ impl<'a> TestView<'a> {
             .iter()
             .flat_map(|report| {
                 let binary = binary_of(report);
-                report.results.tests.iter().map(move |test| TestView::of(binary, test))
+                report
+                    .results
+                    .tests
+                    .iter()
+                    .map(move |test| TestView::of(binary, test))
             })
             .collect()
     }
