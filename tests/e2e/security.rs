@@ -72,7 +72,7 @@ fn the_run_fails_on_the_naive_handlers_only() {
     assert_eq!(run.code, Some(101), "stderr:\n{}", run.stderr);
     assert_eq!(
         run.summary(),
-        "test result: FAILED. 18 passed; 15 failed; 0 ignored; 0 measured; 0 filtered out"
+        "test result: FAILED. 18 passed; 17 failed; 0 ignored; 0 measured; 0 filtered out"
     );
     for (name, status) in run.test_lines() {
         let expected = if name.starts_with("naive::") {
@@ -407,6 +407,164 @@ fn the_new_oracles_reach_junit_and_ctrf() {
     );
 }
 
+#[test]
+fn a_stack_overflow_is_a_crash_finding_and_the_payloads_after_it_still_run() {
+    let section = findings_of("naive::depth::oversize");
+    for id in ["nested-array-100k", "nested-object-100k"] {
+        let lines = finding_lines(&section, id).join("\n");
+        assert!(
+            lines.contains(
+                " -- crash: the worker process running the test was killed by signal 6 \
+                 (SIGABRT): stack overflow; the call's last line on stderr: \"fatal runtime \
+                 error: stack overflow"
+            ),
+            "{id}:\n{section}"
+        );
+        assert!(
+            lines.contains(" -- fix: bound recursion depth"),
+            "{section}"
+        );
+    }
+    // After two crashes, the last payload ran in a third worker and blew
+    // the heap budget: its finding is in the same report.
+    assert_fires(&section, "string-16mib", "memory");
+    assert!(
+        section.contains("has 3 finding(s) for `oversize` (9 payloads)"),
+        "{section}"
+    );
+    assert!(!section.contains("failure (crash)"), "{section}");
+}
+
+#[test]
+fn an_abort_and_an_exit_are_crash_findings_beside_the_other_payloads_findings() {
+    let section = findings_of("naive::sanitize::xss");
+    let exit = " -- crash: the worker process running the test exited with code 3";
+    let abort = " -- crash: the worker process running the test was killed by signal 6 (SIGABRT);";
+    for (id, crash) in [
+        ("xss-img-onerror", exit),
+        ("xss-svg-onload", abort),
+        ("xss-attr-breakout", abort),
+        ("xss-video-source", exit),
+    ] {
+        let lines = finding_lines(&section, id);
+        assert_eq!(lines.len(), 1, "{id}:\n{section}");
+        assert!(lines[0].contains(crash), "{id}:\n{section}");
+        assert!(
+            lines[0].contains("the payloads after it ran in a fresh worker"),
+            "{section}"
+        );
+    }
+    // Reflected before the first crash, between crashes and after the last.
+    for id in ["xss-script", "xss-body-onload", "xss-polyglot-button"] {
+        assert_fires(&section, id, "active-markup");
+    }
+    assert!(
+        section.contains("has 14 finding(s) for `xss` (14 payloads)"),
+        "{section}"
+    );
+}
+
+#[test]
+fn crash_findings_reach_junit_and_ctrf_with_the_payload_and_the_signal() {
+    let SecurityRun { ctrf, junit, .. } = security_run();
+    let test = ctrf_test(ctrf, "naive::sanitize::xss");
+    assert_eq!(test["status"], "failed");
+    let findings = test["extra"]["security"]["findings"]
+        .as_array()
+        .expect("findings");
+    let crashes: Vec<&Value> = findings.iter().filter(|f| f["oracle"] == "crash").collect();
+    let ids: Vec<&str> = crashes
+        .iter()
+        .filter_map(|f| f["payload_id"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "xss-img-onerror",
+            "xss-svg-onload",
+            "xss-attr-breakout",
+            "xss-video-source"
+        ]
+    );
+    assert_eq!(crashes[1]["payload"], "\"<svg/onload=alert(\\'XSS\\')>\"");
+    assert!(
+        crashes[1]["evidence"]
+            .as_str()
+            .is_some_and(|e| e.contains("killed by signal 6 (SIGABRT)")),
+        "{crashes:?}"
+    );
+    assert_eq!(test["extra"]["security"]["payloads"], 14);
+    assert_eq!(findings.len(), 14);
+    let depth = ctrf_test(ctrf, "naive::depth::oversize");
+    assert!(
+        depth["extra"]["security"]["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["oracle"] == "crash"
+                && f["evidence"]
+                    .as_str()
+                    .is_some_and(|e| e.contains("(SIGABRT): stack overflow"))),
+        "{depth}"
+    );
+    for needle in [
+        "[xss-svg-onload] &quot;&lt;svg/onload=alert(\\&apos;XSS\\&apos;)&gt;&quot; -- crash: \
+         the worker process running the test was killed by signal 6 (SIGABRT)",
+        "[xss-img-onerror]",
+        "exited with code 3",
+        "[nested-array-100k]",
+    ] {
+        assert!(junit.contains(needle), "JUnit lacks {needle:?}");
+    }
+}
+
+/// In-process nothing outlives a crash: an `exit` fails the test naming
+/// the payload in flight; an abort takes the process, as under libtest.
+#[test]
+fn in_process_an_exit_names_the_payload_and_an_abort_takes_the_process() {
+    let bin = fixture_bin("vulnerable");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let report_dir = dir.path().to_str().expect("utf-8 temp path");
+    let exit = run(
+        &bin,
+        &[
+            "--in-process",
+            "--exact",
+            "naive::sanitize::xss",
+            "--report-dir",
+            report_dir,
+        ],
+        &[],
+    );
+    assert_eq!(exit.code, Some(101), "{}", exit.stderr);
+    let section = exit.section("naive::sanitize::xss");
+    assert!(
+        section.contains("failure (crash)")
+            && section.contains(
+                "(at its last checkpoint: xss payload [xss-img-onerror] \
+                 \"<img src=x onerror=alert(\\'XSS\\');>\")"
+            ),
+        "{}",
+        exit.stdout
+    );
+    let overflow = run(
+        &bin,
+        &[
+            "--in-process",
+            "--exact",
+            "naive::depth::oversize",
+            "--report-dir",
+            report_dir,
+        ],
+        &[],
+    );
+    assert_eq!(
+        overflow.code, None,
+        "killed by its signal:\n{}",
+        overflow.stdout
+    );
+}
+
 /// The CTRF entry of the test `name`.
 fn ctrf_test<'a>(ctrf: &'a Value, name: &str) -> &'a Value {
     ctrf["results"]["tests"]
@@ -421,7 +579,7 @@ fn ctrf_test<'a>(ctrf: &'a Value, name: &str) -> &'a Value {
 fn reports_carry_the_security_type_tags_and_findings() {
     let SecurityRun { ctrf, junit, .. } = security_run();
     let tests = ctrf["results"]["tests"].as_array().expect("CTRF tests");
-    assert_eq!(tests.len(), 33);
+    assert_eq!(tests.len(), 35);
     for test in tests {
         let name = test["name"].as_str().unwrap_or_default();
         assert_eq!(test["type"], "security", "{name}");
@@ -465,7 +623,8 @@ fn selecting_one_vector_by_name_runs_it_everywhere() {
         [
             "careful::greet::xss",
             "careful::greet_task::xss",
-            "naive::greet::xss"
+            "naive::greet::xss",
+            "naive::sanitize::xss"
         ]
     );
 }

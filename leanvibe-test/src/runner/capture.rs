@@ -30,6 +30,16 @@ impl FdCapture {
         })
     }
 
+    /// Captures into `files` (stdout, stderr) instead.
+    #[cfg(feature = "security")]
+    pub(crate) fn with_files(files: [File; 2]) -> FdCapture {
+        FdCapture {
+            files,
+            saved: None,
+            taken: [0; 2],
+        }
+    }
+
     /// Empties the files and points fds 1 and 2 at them.
     pub(crate) fn begin(&mut self) -> io::Result<()> {
         flush_std();

@@ -17,7 +17,9 @@
 //! before any code of ours can run, as under libtest: the event stream holds
 //! the run up to that test, and no JUnit or CTRF file is left (a stale one
 //! was removed when the run started). The pool, the default, has none of
-//! these limits.
+//! these limits, and resumes a test that saved a
+//! [`checkpoint`](super::checkpoint) (the security suite) after its crash;
+//! here only an `exit` is caught, its message naming the last checkpoint.
 
 use super::capture::FdCapture;
 use super::interrupt::{self, Signal};
@@ -143,7 +145,9 @@ pub(super) fn run(
                 running.deadline = Instant::now() + running.timeout;
             }
         };
+        super::checkpoint::begin_in_process();
         let mut outcome = execute::run_test(test.case, &budget, &settings.retry, 0, &mut on_retry);
+        super::checkpoint::end();
         // Disarmed first: a test that has returned is not a timeout.
         if let Some(running) = lock(&guard.state).running.take() {
             outcome.earlier_attempts = running.record.outcome.earlier_attempts;
@@ -267,7 +271,12 @@ impl Guard {
             ),
             Stop::Exit => (
                 FailureKind::Crash,
-                "the test called `std::process::exit` while running in the harness process, which ends the run".to_string(),
+                format!(
+                    "the test called `std::process::exit` while running in the harness process, which ends the run{}",
+                    super::checkpoint::last_note()
+                        .map(|note| format!(" (at its last checkpoint: {note})"))
+                        .unwrap_or_default()
+                ),
                 "a test called `std::process::exit` in the harness process".to_string(),
                 101,
             ),

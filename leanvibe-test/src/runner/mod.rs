@@ -5,6 +5,7 @@
 //! sent to the reporters as events.
 
 pub(crate) mod capture;
+pub(crate) mod checkpoint;
 pub(crate) mod execute;
 mod in_process;
 mod interrupt;

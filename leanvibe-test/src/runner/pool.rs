@@ -27,6 +27,7 @@
 //! deadlines and signals must stay live.
 
 use super::capture::read_bounded;
+use super::checkpoint::{CheckpointLine, MAX_RESUMES, Resume};
 use super::interrupt::{self, Interrupts, Signal};
 use super::protocol::{Report, RunTest};
 use super::retry::RetryFilter;
@@ -138,6 +139,7 @@ pub(crate) fn run(
         start_failures: 0,
         earlier_attempts: vec![Vec::new(); jobs.len()],
         this_worker_ms: vec![0.0; jobs.len()],
+        resumed: (0..jobs.len()).map(|_| None).collect(),
     };
     for _ in 0..config.workers.min(jobs.len()) {
         let worker = pool.spawn()?;
@@ -222,6 +224,21 @@ struct Pool<'a> {
     /// Per job, the time of the failed attempts its current worker ran:
     /// the worker's result times all of them and the last.
     this_worker_ms: Vec<f64>,
+    /// Per job, the crashes it was resumed after (see
+    /// [`checkpoint`](super::checkpoint)): the last checkpoint, with the time
+    /// and output of the workers that died.
+    resumed: Vec<Option<Resumed>>,
+}
+
+/// A test being resumed after its worker crashed past a checkpoint.
+struct Resumed {
+    /// What the next worker hands the test.
+    resume: Resume,
+    /// Time spent in the workers that crashed.
+    ms: f64,
+    /// Their output, in order.
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
 }
 
 impl Drop for Pool<'_> {
@@ -266,6 +283,8 @@ struct Worker {
     /// The worker said it stops on its own: the tests queued behind are
     /// not at fault when it exits.
     retired: Option<String>,
+    /// The last checkpoint the front test saved in this worker.
+    checkpoint: Option<CheckpointLine>,
     stdout: Option<File>,
     stderr: Option<File>,
     stdout_pos: u64,
@@ -339,6 +358,7 @@ impl Pool<'_> {
             results_pos: 0,
             partial: Vec::new(),
             retired: None,
+            checkpoint: None,
             stdout,
             stderr,
             stdout_pos: 0,
@@ -368,6 +388,7 @@ impl Pool<'_> {
                     budget: job.budget,
                     attempts_before: self.earlier_attempts[job_index].len() as u32,
                     only_rerun: self.config.retry.source().map(str::to_owned),
+                    resume: self.resumed[job_index].as_ref().map(|r| r.resume.clone()),
                 };
                 crate::json::to_writer(&mut worker.unsent, &command)
                     .expect("a command always encodes");
@@ -559,6 +580,17 @@ impl Pool<'_> {
                     self.workers[position].retired = Some(retire);
                     continue;
                 }
+                Ok(Report::Checkpoint { checkpoint }) => {
+                    if self.running_job(position, checkpoint.index).is_none() {
+                        let message = format!(
+                            "the worker reported a checkpoint of registry entry {} while another test was running",
+                            checkpoint.index
+                        );
+                        return self.stop_broken(position, message, events);
+                    }
+                    self.workers[position].checkpoint = Some(checkpoint);
+                    continue;
+                }
                 Ok(Report::Retrying { retrying }) => {
                     let Some(job_index) = self.running_job(position, retrying.index) else {
                         let message = format!(
@@ -595,6 +627,7 @@ impl Pool<'_> {
                     // Each attempt has the whole timeout, as a retry in a
                     // fresh process would. Read late, never early.
                     worker.front_started = Instant::now();
+                    worker.checkpoint = None;
                     self.this_worker_ms[job_index] += attempt.duration_ms;
                     self.earlier_attempts[job_index].push(attempt);
                     continue;
@@ -616,9 +649,12 @@ impl Pool<'_> {
             };
             let worker = &mut self.workers[position];
             worker.queue.pop_front();
+            worker.checkpoint = None;
             let cap = self.config.output_cap;
-            let stdout = take_output(&worker.stdout, &mut worker.stdout_pos, done.stdout_end, cap);
-            let stderr = take_output(&worker.stderr, &mut worker.stderr_pos, done.stderr_end, cap);
+            let mut stdout =
+                take_output(&worker.stdout, &mut worker.stdout_pos, done.stdout_end, cap);
+            let mut stderr =
+                take_output(&worker.stderr, &mut worker.stderr_pos, done.stderr_end, cap);
             worker.front_started = Instant::now();
             let next = worker.queue.front().copied();
             self.remaining -= 1;
@@ -629,6 +665,11 @@ impl Pool<'_> {
             outcome.earlier_attempts = std::mem::take(&mut self.earlier_attempts[job_index]);
             outcome.measurements.attempts = outcome.earlier_attempts.len() as u32 + 1;
             outcome.duration_ms = total_ms(&outcome.earlier_attempts) + last_ms;
+            if let Some(resumed) = self.resumed[job_index].take() {
+                outcome.duration_ms += resumed.ms;
+                stdout = [resumed.stdout, stdout].concat();
+                stderr = [resumed.stderr, stderr].concat();
+            }
             events.finished(job_index, outcome, stdout, stderr);
             if let Some(next) = next {
                 events.started(next);
@@ -689,7 +730,55 @@ impl Pool<'_> {
         } else {
             describe_exit(status)
         };
+        if !forced && self.resume_front(&mut worker, &message) {
+            self.requeue(&mut worker);
+            return self.replace_if_needed();
+        }
         self.fail_front(worker, FailureKind::Crash, message, events)
+    }
+
+    /// Puts the crashed worker's front test back, first in line, to carry
+    /// on from its last checkpoint in a fresh worker, when it saved one in
+    /// this worker that differs from the one it was resumed from (it got
+    /// further) and it has been resumed fewer than [`MAX_RESUMES`] times.
+    /// The worker's output and time go with the test. `false`: the crash
+    /// is the test's verdict.
+    fn resume_front(&mut self, worker: &mut Worker, ended: &str) -> bool {
+        let (Some(&job), Some(checkpoint)) = (worker.queue.front(), worker.checkpoint.as_ref())
+        else {
+            return false;
+        };
+        let previous = self.resumed[job].as_ref();
+        let count = previous.map_or(0, |r| r.resume.count) + 1;
+        if self.stopping
+            || count > MAX_RESUMES
+            || previous.is_some_and(|r| r.resume.state == checkpoint.state)
+        {
+            return false;
+        }
+        let cap = self.config.output_cap;
+        let stdout = take_output(&worker.stdout, &mut worker.stdout_pos, u64::MAX, cap);
+        let stderr = take_output(&worker.stderr, &mut worker.stderr_pos, u64::MAX, cap);
+        let resume = Resume {
+            state: checkpoint.state.clone(),
+            note: checkpoint.note.clone(),
+            ended: crash_message(ended.to_string(), &stderr),
+            count,
+        };
+        let ms = worker.front_started.elapsed().as_secs_f64() * 1000.0;
+        let resumed = self.resumed[job].get_or_insert_with(|| Resumed {
+            resume: resume.clone(),
+            ms: 0.0,
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+        });
+        resumed.resume = resume;
+        resumed.ms += ms;
+        resumed.stdout.extend_from_slice(&stdout);
+        resumed.stderr.extend_from_slice(&stderr);
+        worker.queue.pop_front();
+        self.pending.push_front(job);
+        true
     }
 
     /// Stops a worker that broke the protocol and fails the test it was
@@ -827,6 +916,32 @@ impl Pool<'_> {
     /// already: its last failed attempt, reported as such rather than as
     /// not run.
     fn give_up_retries(&mut self, events: &mut dyn PoolEvents) {
+        let resuming: Vec<usize> = self
+            .pending
+            .iter()
+            .copied()
+            .filter(|&job| self.resumed[job].is_some())
+            .collect();
+        self.pending.retain(|job| !resuming.contains(job));
+        for job in resuming {
+            let resumed = self.resumed[job].take().expect("filtered on a resumption");
+            let message = format!(
+                "{} (at its last checkpoint: {}); the run stopped before the test could carry on",
+                resumed.resume.ended, resumed.resume.note
+            );
+            let outcome = TestOutcome {
+                status: Status::Failed(Failure::new(FailureKind::Crash, message)),
+                duration_ms: resumed.ms,
+                measurements: Measurements {
+                    attempts: 1,
+                    ..Measurements::default()
+                },
+                earlier_attempts: Vec::new(),
+                extra: Default::default(),
+            };
+            self.remaining -= 1;
+            events.finished(job, outcome, resumed.stdout, resumed.stderr);
+        }
         let waiting: Vec<usize> = self
             .pending
             .iter()
@@ -886,18 +1001,27 @@ impl Pool<'_> {
         events: &mut dyn PoolEvents,
     ) {
         let cap = self.config.output_cap;
-        let stdout = take_output(&worker.stdout, &mut worker.stdout_pos, u64::MAX, cap);
-        let stderr = take_output(&worker.stderr, &mut worker.stderr_pos, u64::MAX, cap);
-        let message = match kind {
-            FailureKind::Crash
-                if String::from_utf8_lossy(&stderr).contains("has overflowed its stack") =>
-            {
-                format!("{message}: stack overflow")
-            }
+        let mut stdout = take_output(&worker.stdout, &mut worker.stdout_pos, u64::MAX, cap);
+        let mut stderr = take_output(&worker.stderr, &mut worker.stderr_pos, u64::MAX, cap);
+        let mut message = match kind {
+            FailureKind::Crash => crash_message(message, &stderr),
             _ => message,
         };
+        if let Some(checkpoint) = worker.checkpoint.take() {
+            message = format!("{message} (at its last checkpoint: {})", checkpoint.note);
+        }
+        let mut duration_ms = worker.front_started.elapsed().as_secs_f64() * 1000.0;
+        if let Some(resumed) = self.resumed[job].take() {
+            // The crashes it was resumed after come first, in its output too.
+            message = format!(
+                "{message}; before that it was resumed {} time(s) after its worker crashed",
+                resumed.resume.count
+            );
+            duration_ms += resumed.ms;
+            stdout = [resumed.stdout, stdout].concat();
+            stderr = [resumed.stderr, stderr].concat();
+        }
         let failure = Failure::new(kind, message);
-        let duration_ms = worker.front_started.elapsed().as_secs_f64() * 1000.0;
         let attempts = self.earlier_attempts[job].len() as u32 + 1;
         let retries = self.jobs[job].budget.retries.unwrap_or(0);
         if attempts <= retries && !self.stopping && self.config.retry.allows(&failure) {
@@ -1063,6 +1187,16 @@ fn wait_briefly(process: &mut WorkerProcess) -> io::Result<(ExitStatus, bool)> {
     }
     process.kill();
     Ok((process.reap()?, true))
+}
+
+/// A crash message, with ": stack overflow" when the worker's `stderr` says
+/// that is what it was (Rust prints it before aborting).
+fn crash_message(message: String, stderr: &[u8]) -> String {
+    if String::from_utf8_lossy(stderr).contains("has overflowed its stack") {
+        format!("{message}: stack overflow")
+    } else {
+        message
+    }
 }
 
 /// "the worker process was killed by signal 6 (SIGABRT)", as a crash message.

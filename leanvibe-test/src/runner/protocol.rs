@@ -7,7 +7,8 @@
 //!   command: a [`Ready`] once it has started (so a slow start-up under
 //!   load does not count toward the first test's timeout), a
 //!   [`RetryingAttempt`] for each failed attempt that is retried, a
-//!   [`TestDone`] per test, or a [`Retire`] when the worker stops on its own between
+//!   [`CheckpointLine`] for each checkpoint a test saves (see
+//!   [`checkpoint`](super::checkpoint)), a [`TestDone`] per test, or a [`Retire`] when the worker stops on its own between
 //!   tests. A result written to a file survives the worker: when a worker
 //!   dies, every test it finished is in the file, so the first queued test
 //!   without a result is the one that was running. Nothing is guessed.
@@ -22,6 +23,7 @@
 //! with `--nocapture`), so nothing a test reads or prints can corrupt the
 //! protocol.
 
+use super::checkpoint::{CheckpointLine, Resume};
 use crate::record::{Attempt, TestOutcome};
 use crate::registry::Budget;
 use serde::{Deserialize, Serialize};
@@ -35,7 +37,7 @@ pub(crate) const WAKE_FD: i32 = 5;
 /// Set in a worker's environment; its value is the protocol version.
 pub(crate) const WORKER_ENV: &str = "__LEANVIBE_WORKER";
 /// Protocol version: a worker refuses a harness speaking another.
-pub(crate) const VERSION: &str = "4";
+pub(crate) const VERSION: &str = "5";
 
 /// Harness to worker: run this test.
 #[derive(Debug, Serialize, Deserialize)]
@@ -53,6 +55,10 @@ pub(crate) struct RunTest {
     /// The `--only-rerun` patterns, joined (see `retry::RetryFilter`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub only_rerun: Option<String>,
+    /// The test's worker crashed after it saved a checkpoint: it carries on
+    /// from there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<Resume>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -81,6 +87,11 @@ pub(crate) enum Report {
     Retrying {
         /// Which attempt, and where its output ends.
         retrying: RetryingAttempt,
+    },
+    /// The running test saved a checkpoint.
+    Checkpoint {
+        /// The checkpoint.
+        checkpoint: CheckpointLine,
     },
     /// A test finished.
     Done(TestDone),

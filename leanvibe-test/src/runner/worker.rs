@@ -90,7 +90,7 @@ pub(crate) fn worker_main(protocol: &str) -> ! {
                 std::process::exit(0);
             }
         }
-        let command: RunTest = match crate::json::from_str(&line) {
+        let mut command: RunTest = match crate::json::from_str(&line) {
             Ok(command) => command,
             Err(e) => fatal(&format!("bad command {line:?}: {e}")),
         };
@@ -105,6 +105,7 @@ pub(crate) fn worker_main(protocol: &str) -> ! {
             retry = RetryFilter::from_source(command.only_rerun.as_deref());
         }
         outbox.test_started();
+        super::checkpoint::begin_in_worker(command.index, command.resume.take());
         let mut outcome = {
             let mut on_retry = |attempt: Attempt| {
                 super::capture::flush_std();
@@ -137,6 +138,7 @@ pub(crate) fn worker_main(protocol: &str) -> ! {
                 &mut on_retry,
             )
         };
+        super::checkpoint::end();
         super::capture::flush_std();
         // A test that closed or replaced one of the protocol descriptors
         // broke this worker: it fails, and the worker stops after reporting

@@ -3,21 +3,36 @@
 //! inherit the fds are all seen. Afterwards the text is written on to the
 //! real fds, so the test's own captured output still shows it.
 //!
+//! The files are named (`stdout` and `stderr` in the test's capture
+//! directory) and emptied for each call: a call that crashes the worker
+//! leaves what it printed there (a stack overflow's message, an abort's
+//! last words), and the resumed run reads it back (see `crash`).
+//!
 //! Pool workers run one test at a time, so pointing the process's fds
 //! elsewhere for a moment only affects the test doing it. Nested captures
 //! (the in-process runner capturing around the test) work: the original fd
 //! is restored, whatever it pointed at.
 
 use crate::runner::capture::FdCapture;
+use std::fs::File;
 use std::io::{self, Write};
+use std::path::Path;
 
 /// fds 1 and 2 redirected for one payload call.
 pub(crate) struct Capture(FdCapture);
 
 impl Capture {
-    /// Points fds 1 and 2 at fresh temporary files.
-    pub(crate) fn begin() -> io::Result<Capture> {
-        let mut capture = FdCapture::new()?;
+    /// Points fds 1 and 2 at `stdout` and `stderr` in `dir`, emptied.
+    pub(crate) fn begin(dir: &Path) -> io::Result<Capture> {
+        let open = |name| {
+            File::options()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(dir.join(name))
+        };
+        let mut capture = FdCapture::with_files([open("stdout")?, open("stderr")?]);
         capture.begin()?;
         Ok(Capture(capture))
     }

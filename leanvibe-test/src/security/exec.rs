@@ -67,7 +67,7 @@ pub(crate) struct Observed {
 
 /// Runs `call` on `probe` with a time `limit`.
 pub(crate) fn execute(call: Call, probe: Probe, limit: Duration, track_heap: bool) -> Observed {
-    let capture = Capture::begin().ok();
+    let capture = Capture::begin(probe.capture_dir()).ok();
     let baseline = track_heap.then(alloc::reset_peak);
     let started = Instant::now();
     let (sender, receiver) = mpsc::channel();

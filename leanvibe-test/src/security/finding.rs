@@ -3,7 +3,7 @@
 //! `extra`).
 
 use super::Vector;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
 /// One flaw the suite observed.
@@ -30,7 +30,8 @@ pub struct SecurityFinding {
     /// `template-product`, `listener-hit`, `active-markup`, `sql-echo`,
     /// `sql-delay`, `raw-control`, `secret-value`, `secret-detector`,
     /// `ldap-filter`, `prototype-key`, `oversize`, `amplification`,
-    /// `auth-accepted`, `panic`, `hang`, `memory`, `time`, `rejection`).
+    /// `auth-accepted`, `panic`, `hang`, `memory`, `time`, `rejection`,
+    /// `crash`).
     pub oracle: &'static str,
     /// What was seen: an excerpt around the match, a path, a count, a time.
     pub evidence: String,
@@ -50,7 +51,7 @@ impl SecurityFinding {
 
 /// Something worth a look that is not a flaw by itself (an internal address
 /// accepted without a hit on the listener, payloads skipped after a hang).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Warning {
     /// The corpus id of the payload, if the warning is about one.
     pub payload_id: String,

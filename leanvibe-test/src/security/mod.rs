@@ -19,6 +19,7 @@
 
 mod capture;
 pub mod corpus;
+mod crash;
 mod exec;
 pub mod finding;
 mod generate;
@@ -30,6 +31,7 @@ mod probe;
 mod run;
 mod vector;
 
+pub use crash::CRASH_FIX;
 pub use finding::{Report, SecurityFinding, Warning};
 pub use generate::SecretKind;
 pub use oracle::memory::{AMPLIFICATION_FACTOR, AMPLIFICATION_FLOOR_BYTES, OVERSIZE_HEAP_BYTES};

@@ -47,6 +47,11 @@ impl fmt::Debug for Probe {
 }
 
 impl Probe {
+    /// Where this probe's call's output is captured.
+    pub(crate) fn capture_dir(&self) -> &std::path::Path {
+        &self.context.capture_dir
+    }
+
     pub(crate) fn new(context: Arc<Context>, id: String, payload: String) -> Probe {
         let credentials = if context.vector == Vector::AuthBypass {
             Credentials::parse(&payload)
@@ -198,6 +203,12 @@ impl Credentials {
 pub(crate) struct Context {
     pub(crate) vector: Vector,
     _dir: tempfile::TempDir,
+    /// The test's temporary directory (the sandbox, canaries, markers).
+    pub(crate) dir: PathBuf,
+    /// Where each call's output is captured: named files, so that a call
+    /// that crashes the worker leaves its output for the resumed run (see
+    /// `crash`).
+    pub(crate) capture_dir: PathBuf,
     pub(crate) sandbox_root: PathBuf,
     /// The canary files' contents: seeing it means a file outside the root
     /// was read.
@@ -228,6 +239,8 @@ impl Context {
             .prefix("leanvibe-security-")
             .tempdir()?;
         let sandbox_root = dir.path().join("sandbox").join("data");
+        let capture_dir = dir.path().join("capture");
+        std::fs::create_dir_all(&capture_dir)?;
         std::fs::create_dir_all(sandbox_root.join("docs"))?;
         std::fs::write(sandbox_root.join("readme.txt"), "readme of the sandbox\n")?;
         std::fs::write(sandbox_root.join("docs").join("guide.txt"), "guide\n")?;
@@ -297,6 +310,8 @@ impl Context {
         );
         Ok(Context {
             vector,
+            dir: dir.path().to_path_buf(),
+            capture_dir,
             _dir: dir,
             sandbox_root,
             canary_token,

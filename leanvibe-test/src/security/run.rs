@@ -3,6 +3,7 @@
 
 use super::Vector;
 use super::corpus;
+use super::crash::{self, Progress, SavedFinding};
 use super::exec::{self, Call, Ended};
 use super::finding::{Report, Warning};
 use super::oracle::memory::HeapLimit;
@@ -61,6 +62,10 @@ impl Text {
 /// found (warnings are attached all the same), ends the test with a
 /// `security` failure listing every finding otherwise, and returns `Err`
 /// when the suite itself could not be set up.
+///
+/// Before each call a checkpoint is saved (see [`crash`]): if a payload
+/// takes the worker down, this runs again in a fresh worker, records a
+/// `crash` finding for it and carries on with the next payload.
 pub fn run(suite: &Suite, call: Call) -> Result<(), String> {
     let context = Arc::new(
         Context::new(suite.vector, SQL_DELAY_MS)
@@ -83,7 +88,8 @@ pub fn run(suite: &Suite, call: Call) -> Result<(), String> {
     let planned = plan(suite.vector, &context);
     let baseline = baseline(suite.vector, call, &context, limit);
     let detector = SecretDetector::new();
-    let mut findings = Vec::new();
+    let start = crash::start(suite.vector);
+    let mut findings = start.findings;
     let mut warnings = Vec::new();
     if heap_judged && !track_heap {
         warnings.push(Warning {
@@ -101,10 +107,27 @@ pub fn run(suite: &Suite, call: Call) -> Result<(), String> {
                 .into(),
         });
     }
-    let mut run = 0;
-    for payload in &planned {
+    warnings.extend(start.warnings);
+    let mut run = start.run;
+    let mut position = start.position;
+    for payload in planned.iter().skip(start.position) {
         run += 1;
         let probe = Probe::new(context.clone(), payload.id.clone(), payload.text.get());
+        crash::save(&Progress {
+            vector: suite.vector,
+            dir: context.dir.clone(),
+            position,
+            run,
+            payload_id: payload.id.clone(),
+            payload: super::finding::escape(probe.payload(), 120),
+            findings: findings.iter().map(SavedFinding::save).collect(),
+            warnings: warnings
+                .iter()
+                .filter(|w| !w.payload_id.is_empty())
+                .cloned()
+                .collect(),
+        });
+        position += 1;
         let hits_before = context.listener.hits();
         let observed = exec::execute(call, probe.clone(), limit, track_heap);
         let effects = effects(&context, hits_before);
@@ -134,10 +157,13 @@ pub fn run(suite: &Suite, call: Call) -> Result<(), String> {
             });
         }
     }
-    if run < planned.len() {
+    if position < planned.len() {
         warnings.push(Warning {
             payload_id: String::new(),
-            message: format!("{} payload(s) not run after a hang", planned.len() - run),
+            message: format!(
+                "{} payload(s) not run after a hang",
+                planned.len() - position
+            ),
         });
     }
     let report = Report {

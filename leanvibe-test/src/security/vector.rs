@@ -13,7 +13,7 @@ use std::fmt;
 /// assert!(vector.needs_probe(), "the function must know the sandbox root");
 /// assert_eq!(Vector::ALL.len(), 14);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Vector {
