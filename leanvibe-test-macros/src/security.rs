@@ -64,7 +64,7 @@ const KEYS: [Key; 10] = [
 ];
 
 fn key_list() -> String {
-    let mut names = vec!["vectors"];
+    let mut names = vec!["vectors", "mutations"];
     names.extend(KEYS.iter().map(|k| k.name()));
     names.join(", ")
 }
@@ -88,7 +88,8 @@ struct VectorName {
 pub(crate) fn security_suite(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let mut config = Config::default();
-    let vectors = parse_args(args, &mut config, &mut errors);
+    let mut mutations = None;
+    let vectors = parse_args(args, &mut config, &mut mutations, &mut errors);
     let mut func = match syn::parse2::<syn::ItemFn>(item.clone()) {
         Ok(func) => func,
         Err(_) => {
@@ -118,7 +119,13 @@ pub(crate) fn security_suite(args: TokenStream, item: TokenStream) -> TokenStrea
     let input = input(&test_fn.item.sig, &mut errors);
     let vectors = resolve(vectors, input, &mut errors);
     match errors.finish() {
-        Ok(()) => expand(&config, &test_fn, input.unwrap_or(Input::Probe), &vectors),
+        Ok(()) => expand(
+            &config,
+            &test_fn,
+            input.unwrap_or(Input::Probe),
+            &vectors,
+            mutations,
+        ),
         Err(error) => expand::fallback(&test_fn, error),
     }
 }
@@ -128,6 +135,7 @@ pub(crate) fn security_suite(args: TokenStream, item: TokenStream) -> TokenStrea
 fn parse_args(
     args: TokenStream,
     config: &mut Config,
+    mutations: &mut Option<u32>,
     errors: &mut Errors,
 ) -> Option<Vec<VectorName>> {
     let parser = Punctuated::<Meta, Token![,]>::parse_terminated;
@@ -146,6 +154,26 @@ fn parse_args(
                     continue;
                 }
                 vectors = Some(vector_list(&meta, errors));
+            }
+            Some("mutations") => {
+                let value = match &meta {
+                    Meta::NameValue(nv) => match &nv.value {
+                        Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Int(lit),
+                            ..
+                        }) => lit.base10_parse::<u32>().ok(),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                match value {
+                    _ if mutations.is_some() => errors.push(syn::Error::new_spanned(meta.path(), "duplicate key `mutations`")),
+                    Some(n) => *mutations = Some(n),
+                    None => errors.push(syn::Error::new_spanned(
+                        &meta,
+                        "expected a whole number for `mutations`, as in `mutations = 64` (mutation cases per vector after its corpus; needs the `proptest` feature)",
+                    )),
+                }
             }
             Some(name) if KEYS.iter().any(|k| k.name() == name) => shared.push(meta),
             Some(name) if Key::from_name(name).is_some() => errors.push(syn::Error::new_spanned(
@@ -345,6 +373,7 @@ fn expand(
     test_fn: &TestFn,
     input: Input,
     vectors: &[(String, Span)],
+    mutations: Option<u32>,
 ) -> TokenStream {
     let func = &test_fn.item;
     let sig = &func.sig;
@@ -426,6 +455,13 @@ fn expand(
         }
         None => quote!(::core::option::Option::None),
     };
+    let mutations = match mutations {
+        Some(n) => {
+            let n = proc_macro2::Literal::u32_suffixed(n);
+            quote!(::core::option::Option::Some(#n))
+        }
+        None => quote!(::core::option::Option::None),
+    };
     // The suite judges time and heap per payload; the harness's own budget
     // would count the suite's generated inputs (16 MiB strings) too.
     let budget = expand::budget(&p, &Default::default());
@@ -439,6 +475,7 @@ fn expand(
                         function: #name,
                         payload_ms: #payload_ms,
                         heap_bytes: #heap_bytes,
+                        mutations: #mutations,
                     },
                     #call_value,
                 )

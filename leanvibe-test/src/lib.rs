@@ -423,6 +423,7 @@ pub use leanvibe_test_macros::fixture;
 /// | `vectors` | `[xss, ssrf]` | Vectors to run; default: all that apply. |
 /// | `max_ms` | number > 0 | Per-payload time limit (default 5000 ms); past it the payload counts as hung and the remaining ones are not run (the thread cannot be stopped). |
 /// | `max_mb` / `max_kb` | number > 0 | Per-payload heap growth limit (needs `leanvibe_test::main!()`); the suite's own generated inputs do not count. For `oversize`, without the key: the profile's, else 80 MiB. |
+/// | `mutations` | integer ≥ 0 | Mutation cases per vector after its corpus, shrunk on a finding (`proptest` feature); default `LEANVIBE_SECURITY_MUTATIONS`, else 0. |
 /// | `timeout_ms`, `ignore`, `tags`, `flavor`, `worker_threads`, `start_paused`, `crate` | as for [`plugin_test`] | Apply to each vector's test. |
 ///
 /// `should_panic`, `iterations` and the statistical keys do not apply.

@@ -72,10 +72,10 @@ fn the_run_fails_on_the_naive_handlers_only() {
     assert_eq!(run.code, Some(101), "stderr:\n{}", run.stderr);
     assert_eq!(
         run.summary(),
-        "test result: FAILED. 18 passed; 17 failed; 0 ignored; 0 measured; 0 filtered out"
+        "test result: FAILED. 19 passed; 18 failed; 0 ignored; 0 measured; 0 filtered out"
     );
     for (name, status) in run.test_lines() {
-        let expected = if name.starts_with("naive::") {
+        let expected = if name.starts_with("naive::") || name == "filtered::mutated::xss" {
             "FAILED"
         } else {
             "ok"
@@ -579,7 +579,7 @@ fn ctrf_test<'a>(ctrf: &'a Value, name: &str) -> &'a Value {
 fn reports_carry_the_security_type_tags_and_findings() {
     let SecurityRun { ctrf, junit, .. } = security_run();
     let tests = ctrf["results"]["tests"].as_array().expect("CTRF tests");
-    assert_eq!(tests.len(), 35);
+    assert_eq!(tests.len(), 37);
     for test in tests {
         let name = test["name"].as_str().unwrap_or_default();
         assert_eq!(test["type"], "security", "{name}");
@@ -594,7 +594,8 @@ fn reports_carry_the_security_type_tags_and_findings() {
         let security = &test["extra"]["security"];
         assert_eq!(security["vector"], vector, "{name}");
         let findings = security["findings"].as_array().expect("findings");
-        assert_eq!(findings.is_empty(), name.starts_with("careful::"), "{name}");
+        let clean = name.starts_with("careful::") || name == "filtered::corpus_only::xss";
+        assert_eq!(findings.is_empty(), clean, "{name}");
         if let Some(first) = findings.first() {
             for field in ["payload_id", "payload", "oracle", "evidence", "fix"] {
                 assert!(
@@ -623,8 +624,67 @@ fn selecting_one_vector_by_name_runs_it_everywhere() {
         [
             "careful::greet::xss",
             "careful::greet_task::xss",
+            "filtered::corpus_only::xss",
+            "filtered::mutated::xss",
             "naive::greet::xss",
             "naive::sanitize::xss"
         ]
+    );
+}
+
+/// A blacklist that refuses every corpus payload: the corpus finds
+/// nothing, mutation finds the encoded payload the filter decodes into the
+/// page, shrunk to the one change that gets it past.
+#[test]
+fn mutation_finds_what_the_corpus_misses_and_reports_the_shrunk_payload() {
+    let security = security_run();
+    assert_eq!(security.run.status_of("filtered::corpus_only::xss"), "ok");
+    let section = findings_of("filtered::mutated::xss");
+    let mutated: Vec<&str> = section
+        .lines()
+        .filter(|l| l.starts_with("  - [xss-") && l.contains("~mutated] "))
+        .collect();
+    assert!(!mutated.is_empty(), "{section}");
+    for line in &mutated {
+        assert!(line.contains(" -- active-markup: "), "{line}");
+        assert!(
+            line.contains("%3C"),
+            "the payload shown is the encoded one: {line}"
+        );
+        assert!(
+            line.contains("(mutations: url-encode)"),
+            "shrunk to one operation: {line}"
+        );
+    }
+    let all: Vec<&str> = section.lines().filter(|l| l.starts_with("  - [")).collect();
+    assert_eq!(
+        all.len(),
+        mutated.len(),
+        "the corpus itself found nothing:\n{section}"
+    );
+    let test = security.ctrf["results"]["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "filtered::mutated::xss")
+        .unwrap();
+    let findings = test["extra"]["security"]["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for finding in findings {
+        assert!(
+            finding["payload_id"]
+                .as_str()
+                .unwrap()
+                .ends_with("~mutated"),
+            "{finding}"
+        );
+        assert!(
+            finding["payload"].as_str().unwrap().contains("%3C"),
+            "{finding}"
+        );
+    }
+    assert!(
+        security.junit.contains("~mutated]"),
+        "JUnit names the mutated payload"
     );
 }

@@ -334,16 +334,33 @@ mod tests {
             budget(),
             any::<u32>(),
             proptest::option::of(hostile()),
+            proptest::option::of(resume()),
         )
             .prop_map(
-                |(index, name, budget, attempts_before, only_rerun)| RunTest {
+                |(index, name, budget, attempts_before, only_rerun, resume)| RunTest {
                     index,
                     name,
                     budget,
                     attempts_before,
                     only_rerun,
+                    resume,
                 },
             )
+    }
+
+    /// A checkpoint to resume from: the test's state is any JSON; here a
+    /// hostile string in an object, as the security suite's is an object.
+    fn resume() -> impl Strategy<Value = super::super::checkpoint::Resume> {
+        (hostile(), hostile(), hostile(), any::<u32>()).prop_map(|(state, note, ended, count)| {
+            let mut object = Map::new();
+            object.insert("state".into(), crate::json::Value::String(state));
+            super::super::checkpoint::Resume {
+                state: crate::json::Value::Object(object),
+                note,
+                ended,
+                count,
+            }
+        })
     }
 
     fn test_done() -> impl Strategy<Value = TestDone> {

@@ -25,6 +25,8 @@ pub mod finding;
 mod generate;
 mod ldap_filter;
 mod listener;
+#[cfg(feature = "proptest")]
+mod mutate;
 mod oracle;
 pub mod outcome;
 mod probe;
@@ -34,6 +36,8 @@ mod vector;
 pub use crash::CRASH_FIX;
 pub use finding::{Report, SecurityFinding, Warning};
 pub use generate::SecretKind;
+#[cfg(feature = "proptest")]
+pub use mutate::MUTATIONS_ENV;
 pub use oracle::memory::{AMPLIFICATION_FACTOR, AMPLIFICATION_FLOOR_BYTES, OVERSIZE_HEAP_BYTES};
 pub use outcome::{IntoResponse, Response};
 pub use probe::{Account, Credentials, Probe};

@@ -32,6 +32,8 @@ pub struct Suite {
     pub payload_ms: Option<u64>,
     /// `max_mb`/`max_kb`: per-payload heap growth limit, in bytes.
     pub heap_bytes: Option<u64>,
+    /// `mutations`: mutation cases after the corpus (`proptest` feature).
+    pub mutations: Option<u32>,
 }
 
 /// A payload ready to run.
@@ -155,6 +157,70 @@ pub fn run(suite: &Suite, call: Call) -> Result<(), String> {
                 evidence,
                 fix: Vector::SqlInjection.fix_hint(),
             });
+        }
+    }
+    // Mutations once the whole corpus ran; not again after a crash in them
+    // (the resumed run starts past the plan).
+    #[cfg(feature = "proptest")]
+    if position == planned.len() && !matches!(suite.vector, Vector::Oversize | Vector::Secrets) {
+        let cases = super::mutate::cases(suite.mutations);
+        let candidates: Vec<(String, String)> = planned
+            .iter()
+            .filter(|p| p.template.is_none() && !findings.iter().any(|f| f.payload_id == p.id))
+            .filter_map(|p| match &p.text {
+                Text::Ready(text) => Some((p.id.clone(), text.clone())),
+                Text::Generated(_) => None,
+            })
+            .collect();
+        if cases > 0 && !candidates.is_empty() {
+            crash::save(&Progress {
+                vector: suite.vector,
+                dir: context.dir.clone(),
+                position,
+                run,
+                payload_id: format!("{}~mutated", suite.vector.name()),
+                payload: "(a mutation of the corpus)".into(),
+                findings: findings.iter().map(SavedFinding::save).collect(),
+                warnings: warnings
+                    .iter()
+                    .filter(|w| !w.payload_id.is_empty())
+                    .cloned()
+                    .collect(),
+            });
+            let texts: Vec<String> = candidates.iter().map(|c| c.1.clone()).collect();
+            let judged = |mutant: &super::mutate::Mutant,
+                          findings: &mut Vec<super::finding::SecurityFinding>,
+                          warnings: &mut Vec<Warning>| {
+                let id = format!("{}~mutated", candidates[mutant.source].0);
+                let probe = Probe::new(context.clone(), id, mutant.text(&texts[mutant.source]));
+                let hits_before = context.listener.hits();
+                let observed = exec::execute(call, probe.clone(), limit, track_heap);
+                let effects = effects(&context, hits_before);
+                Judge {
+                    probe: &probe,
+                    limits,
+                    baseline: &baseline,
+                    detector: &detector,
+                    findings,
+                    warnings,
+                }
+                .judge(&observed, &effects);
+            };
+            let found = super::mutate::search(suite.vector.name(), &texts, cases, |mutant| {
+                run += 1;
+                let (mut scratch, mut ignored) = (Vec::new(), Vec::new());
+                judged(mutant, &mut scratch, &mut ignored);
+                !scratch.is_empty()
+            });
+            if let Some(mutant) = found {
+                // The shrunk mutant once more, for the report.
+                let before = findings.len();
+                judged(&mutant, &mut findings, &mut warnings);
+                for finding in &mut findings[before..] {
+                    finding.evidence =
+                        format!("{} (mutations: {})", finding.evidence, mutant.describe());
+                }
+            }
         }
     }
     if position < planned.len() {
