@@ -220,3 +220,31 @@ fn max_ms_applies_to_each_case() {
         "{runs:?}"
     );
 }
+
+/// A retry runs the same cases: a counterexample found by attempt 1 fails
+/// the test even where its seed could not be saved (a read-only checkout),
+/// instead of a fresh seed passing attempt 2 and the test counting as a
+/// flaky pass.
+#[test]
+fn a_retry_replays_the_failing_cases_even_when_the_seed_was_not_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    // A directory under a regular file can never be created.
+    let blocker = dir.path().join("not-a-directory");
+    std::fs::write(&blocker, "").unwrap();
+    let regressions = blocker.join("regressions");
+    let run = props(
+        &regressions,
+        dir.path(),
+        &["--exact", "fails_on_its_first_input", "--retries", "1"],
+        &[],
+    );
+    assert_eq!(
+        run.status_of("fails_on_its_first_input"),
+        "FAILED",
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    let output = format!("{}{}", run.stdout, run.stderr);
+    assert!(output.contains("failing seed not saved"), "{output}");
+}

@@ -518,6 +518,31 @@ fn crash_findings_reach_junit_and_ctrf_with_the_payload_and_the_signal() {
     }
 }
 
+/// A resumption carries on the attempt that crashed, so the time spent in
+/// the crashed workers counts toward `timeout_ms`: four crashes a second
+/// into their calls cannot make a test with a 1500 ms timeout run for 4 s
+/// (as a test forging checkpoint lines on fd 3 could otherwise stretch its
+/// own timeout a thousandfold). The second call times out halfway.
+#[test]
+fn crashes_resumed_from_a_checkpoint_do_not_restart_the_tests_timeout() {
+    let run = run(
+        &fixture_bin("vulnerable"),
+        &["--exact", "naive::sanitize::xss", "--no-report"],
+        &[
+            ("VULNERABLE_CRASH_DELAY_MS", "1000"),
+            ("LEANVIBE_TIMEOUT_MS", "1500"),
+        ],
+    );
+    let section = run.section("naive::sanitize::xss");
+    assert!(
+        section.contains("failure (timeout)")
+            && section.contains("timed out: still running after 1500 ms")
+            && section.contains("before that it was resumed 1 time(s) after its worker crashed"),
+        "{}",
+        run.stdout
+    );
+}
+
 /// In-process nothing outlives a crash: an `exit` fails the test naming
 /// the payload in flight; an abort takes the process, as under libtest.
 #[test]

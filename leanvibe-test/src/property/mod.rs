@@ -86,7 +86,10 @@ pub fn run<S>(
 where
     S: Strategy,
 {
-    let settings = attrs.resolve();
+    let mut settings = attrs.resolve();
+    if let Some(seed) = failed_run_seed(site.name) {
+        settings.seed = seed;
+    }
     let regressions = regressions_of(&site);
     let mut summary = Summary {
         seed: settings.seed,
@@ -178,6 +181,7 @@ where
         crate::attach("property", &summary);
         return Ok(());
     };
+    remember_failed_run_seed(site.name, settings.seed);
     match outcome {
         Outcome::Failed {
             input,
@@ -220,6 +224,28 @@ where
             ))
         }
         Outcome::Passed | Outcome::Rejected => unreachable!("only failures are kept"),
+    }
+}
+
+/// The run seeds of this process's property tests that failed, by test: a
+/// retry (which runs in the same worker) uses the same seed, so it runs the
+/// same cases and finds the counterexample again, even where its seed could
+/// not be saved to the regressions file. With a fresh seed, a property that
+/// fails on few inputs would pass the retry and count as flaky.
+static FAILED_RUN_SEEDS: std::sync::Mutex<Vec<(&str, u64)>> = std::sync::Mutex::new(Vec::new());
+
+fn failed_run_seed(test: &str) -> Option<u64> {
+    let seeds = FAILED_RUN_SEEDS.lock().unwrap_or_else(|p| p.into_inner());
+    seeds
+        .iter()
+        .find(|(name, _)| *name == test)
+        .map(|&(_, seed)| seed)
+}
+
+fn remember_failed_run_seed(test: &'static str, seed: u64) {
+    let mut seeds = FAILED_RUN_SEEDS.lock().unwrap_or_else(|p| p.into_inner());
+    if !seeds.iter().any(|(name, _)| *name == test) {
+        seeds.push((test, seed));
     }
 }
 

@@ -295,11 +295,17 @@ impl Worker {
     /// When the harness acts if nothing is heard: the front test's timeout,
     /// or, before the worker is ready, the start-up limit (at least that
     /// timeout). `None` when idle.
-    fn deadline(&self, jobs: &[Job]) -> Option<Instant> {
+    fn deadline(&self, jobs: &[Job], resumed: &[Option<Resumed>]) -> Option<Instant> {
         let front = *self.queue.front()?;
         let timeout = jobs[front].timeout;
         Some(if self.ready {
-            self.front_started + timeout
+            // A resumed test carries on the attempt that crashed: the time
+            // it spent in the workers that died counts, or each crash past
+            // a checkpoint would restart its clock.
+            let spent = resumed[front]
+                .as_ref()
+                .map_or(Duration::ZERO, |r| Duration::from_secs_f64(r.ms / 1000.0));
+            self.front_started + timeout.saturating_sub(spent)
         } else {
             start_deadline(self.spawned, timeout)
         })
@@ -434,7 +440,12 @@ impl Pool<'_> {
         let next = self
             .workers
             .iter()
-            .filter_map(|w| Some(w.deadline(self.jobs)?.saturating_duration_since(now)))
+            .filter_map(|w| {
+                Some(
+                    w.deadline(self.jobs, &self.resumed)?
+                        .saturating_duration_since(now),
+                )
+            })
             .min()
             .unwrap_or(Duration::from_secs(3600));
         if self.workers.iter().any(|w| w.process.exit_fd().is_none()) {
@@ -799,15 +810,15 @@ impl Pool<'_> {
 
     fn on_deadlines(&mut self, events: &mut dyn PoolEvents) -> io::Result<()> {
         let jobs = self.jobs;
-        let expired = |w: &Worker, now: Instant| -> Option<usize> {
+        let expired = |w: &Worker, resumed: &[Option<Resumed>], now: Instant| -> Option<usize> {
             let front = *w.queue.front()?;
-            (now >= w.deadline(jobs)?).then_some(front)
+            (now >= w.deadline(jobs, resumed)?).then_some(front)
         };
         let now = Instant::now();
         let suspects: Vec<u64> = self
             .workers
             .iter()
-            .filter(|w| expired(w, now).is_some())
+            .filter(|w| expired(w, &self.resumed, now).is_some())
             .map(|w| w.id)
             .collect();
         for id in suspects {
@@ -817,7 +828,7 @@ impl Pool<'_> {
             let Some(position) = self.position(id) else {
                 continue;
             };
-            let Some(hung) = expired(&self.workers[position], Instant::now()) else {
+            let Some(hung) = expired(&self.workers[position], &self.resumed, Instant::now()) else {
                 continue;
             };
             // Whether a test was running is decided now: a `ready` line read
