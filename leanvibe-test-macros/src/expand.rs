@@ -278,6 +278,17 @@ fn body(p: &TokenStream, config: &Config, test_fn: &TestFn) -> TokenStream {
 /// the return type: a type without `IntoTestResult` is reported there, not
 /// on the attribute.
 pub(crate) fn call_result(p: &TokenStream, test_fn: &TestFn) -> TokenStream {
+    call_converted(
+        test_fn,
+        |call| quote!(#p::IntoTestResult::into_test_result(#call)),
+    )
+}
+
+/// [`call_result`] with the conversion `convert` builds around the call.
+pub(crate) fn call_converted(
+    test_fn: &TestFn,
+    convert: impl FnOnce(TokenStream) -> TokenStream,
+) -> TokenStream {
     let sig = &test_fn.item.sig;
     let ident = &sig.ident;
     let (lo, hi) = match &sig.output {
@@ -296,7 +307,7 @@ pub(crate) fn call_result(p: &TokenStream, test_fn: &TestFn) -> TokenStream {
     } else {
         quote!(#ident(#(#locals),*))
     };
-    respan(quote!(#p::IntoTestResult::into_test_result(#call)), lo, hi)
+    respan(convert(call), lo, hi)
 }
 
 /// The `AsyncConfig` of an async test's runtime.

@@ -3,7 +3,7 @@
 //! as for any run of a test's body), handed to `__private::property::run`.
 
 use crate::config::{Config, Generated, Setting, TestFn};
-use crate::expand::{async_config, call_result, option};
+use crate::expand::{async_config, call_converted, option};
 use crate::inject;
 use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned};
@@ -30,7 +30,15 @@ pub(crate) fn body(p: &TokenStream, config: &Config, test_fn: &TestFn) -> TokenS
         .map(|(param, _)| format!("{} = {{:?}}", param.ident.unraw()))
         .collect::<Vec<_>>()
         .join(", ");
-    let into_result = call_result(p, test_fn);
+    // `prop_assume!`/`prop_assert!` return proptest's result; it is read
+    // as proptest means it (`property::CaseResult`).
+    let into_result = call_converted(test_fn, |call| {
+        quote! {{
+            #[allow(unused_imports)]
+            use #p::property::{FromProptest as _, FromTestResult as _};
+            (&&#p::property::CaseResult::new(#call)).case_result()
+        }}
+    });
     let case = if test_fn.is_async() {
         let setup = inject::setup_async(p, &test_fn.params);
         let runtime = async_config(p, config);

@@ -18,7 +18,10 @@ pub use crate::__if_security_feature as if_security_feature;
 /// What a property test's generated code calls.
 #[cfg(feature = "proptest")]
 pub mod property {
-    pub use crate::property::{PropertyAttrs, PropertySite, case, case_async, run};
+    pub use crate::property::{
+        CaseResult, FromProptest, FromTestResult, PropertyAttrs, PropertySite, case, case_async,
+        run,
+    };
     pub use proptest::arbitrary::any;
     pub use proptest::strategy::Strategy;
 }

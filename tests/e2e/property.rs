@@ -248,3 +248,38 @@ fn a_retry_replays_the_failing_cases_even_when_the_seed_was_not_saved() {
     let output = format!("{}{}", run.stdout, run.stderr);
     assert!(output.contains("failing seed not saved"), "{output}");
 }
+
+/// `prop_assume!` discards a case (it is not a failure, and does not count
+/// towards `cases`); `prop_assert!` fails one with its message.
+#[test]
+fn prop_assume_rejects_and_prop_assert_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let (regressions, reports) = (dir.path().join("r"), dir.path().join("o"));
+    let ran = props(
+        &regressions,
+        &reports,
+        &["--exact", "assumes_and_holds", "even_numbers_below_100"],
+        &[],
+    );
+    assert_eq!(ran.status_of("assumes_and_holds"), "ok", "{}", ran.stdout);
+    let property = ctrf_test(&reports, "assumes_and_holds")["extra"]["property"].clone();
+    assert_eq!(property["cases"], 32);
+    assert!(property["rejected"].as_u64().unwrap() > 0, "{property}");
+    // Shrinking walks through rejected (odd) inputs, so it may stop above
+    // 100, as proptest's own does; the input is even, failing, and named.
+    let failed = ctrf_test(&reports, "even_numbers_below_100");
+    let message = failed["message"].as_str().unwrap();
+    let x: u32 = message
+        .strip_prefix("minimal failing input: x = ")
+        .and_then(|x| x.parse().ok())
+        .unwrap_or_else(|| panic!("{message}"));
+    assert!(x >= 100 && x.is_multiple_of(2), "{message}");
+    assert_eq!(failed["extra"]["leanvibe"]["failureKind"], "error");
+    assert!(
+        failed["trace"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("x was {x}")),
+        "{failed}"
+    );
+}

@@ -110,6 +110,12 @@ where
         max_shrink_iters: settings.max_shrink_iters,
         stopped: RefCell::new(None),
     };
+    // First, so that a case that hangs or crashes the worker (which ends
+    // the test without a verdict from here) leaves the seed in its output.
+    eprintln!(
+        "property {}: seed {} (LEANVIBE_PROPTEST_SEED={} reruns these cases)",
+        site.name, settings.seed, settings.seed
+    );
     crate::measure::body_started();
     crate::runner::execute::quiet_panics(true);
     let mut found = None;
@@ -389,6 +395,56 @@ where
                 payload.as_ref(),
             ))),
         }
+    }
+}
+
+/// What a case's body returned, on its way to the harness's result. A body
+/// returning `Result<(), TestCaseError>` (so that `prop_assume!` and
+/// `prop_assert!` work in it) is read as proptest means it: a rejection
+/// discards the case, a failure is one with its reason. Any other return
+/// type converts as a plain test's does. Generated code calls
+/// `(&&CaseResult::new(value)).case_result()`: method lookup tries the impl
+/// on `&CaseResult` first, which exists only for proptest's result, then
+/// the one on `CaseResult` (autoref specialisation, stable Rust).
+pub struct CaseResult<T>(std::cell::Cell<Option<T>>);
+
+impl<T> CaseResult<T> {
+    /// Wraps what the body returned.
+    pub fn new(value: T) -> Self {
+        CaseResult(std::cell::Cell::new(Some(value)))
+    }
+
+    fn take(&self) -> T {
+        self.0.take().expect("a case result is converted once")
+    }
+}
+
+/// See [`CaseResult`]: proptest's own result.
+pub trait FromProptest {
+    /// The harness's result, a rejection ending the case.
+    fn case_result(&self) -> Result<(), String>;
+}
+
+impl FromProptest for &CaseResult<Result<(), TestCaseError>> {
+    fn case_result(&self) -> Result<(), String> {
+        match self.take() {
+            Ok(()) => Ok(()),
+            // `Search::guarded` hands this payload back to proptest.
+            Err(reject @ TestCaseError::Reject(_)) => panic::resume_unwind(Box::new(reject)),
+            Err(TestCaseError::Fail(reason)) => Err(reason.to_string()),
+        }
+    }
+}
+
+/// See [`CaseResult`]: anything a plain test may return.
+pub trait FromTestResult {
+    /// The harness's result.
+    fn case_result(&self) -> Result<(), String>;
+}
+
+impl<T: crate::__private::IntoTestResult> FromTestResult for CaseResult<T> {
+    fn case_result(&self) -> Result<(), String> {
+        self.take().into_test_result()
     }
 }
 
