@@ -72,10 +72,11 @@ fn the_run_fails_on_the_naive_handlers_only() {
     assert_eq!(run.code, Some(101), "stderr:\n{}", run.stderr);
     assert_eq!(
         run.summary(),
-        "test result: FAILED. 19 passed; 18 failed; 0 ignored; 0 measured; 0 filtered out"
+        "test result: FAILED. 19 passed; 19 failed; 0 ignored; 0 measured; 0 filtered out"
     );
     for (name, status) in run.test_lines() {
-        let expected = if name.starts_with("naive::") || name == "filtered::mutated::xss" {
+        let mutated = name.starts_with("filtered::") && name != "filtered::corpus_only::xss";
+        let expected = if name.starts_with("naive::") || mutated {
             "FAILED"
         } else {
             "ok"
@@ -604,7 +605,7 @@ fn ctrf_test<'a>(ctrf: &'a Value, name: &str) -> &'a Value {
 fn reports_carry_the_security_type_tags_and_findings() {
     let SecurityRun { ctrf, junit, .. } = security_run();
     let tests = ctrf["results"]["tests"].as_array().expect("CTRF tests");
-    assert_eq!(tests.len(), 37);
+    assert_eq!(tests.len(), 38);
     for test in tests {
         let name = test["name"].as_str().unwrap_or_default();
         assert_eq!(test["type"], "security", "{name}");
@@ -651,6 +652,7 @@ fn selecting_one_vector_by_name_runs_it_everywhere() {
             "careful::greet_task::xss",
             "filtered::corpus_only::xss",
             "filtered::mutated::xss",
+            "filtered::stuck::xss",
             "naive::greet::xss",
             "naive::sanitize::xss"
         ]
@@ -711,5 +713,35 @@ fn mutation_finds_what_the_corpus_misses_and_reports_the_shrunk_payload() {
     assert!(
         security.junit.contains("~mutated]"),
         "JUnit names the mutated payload"
+    );
+}
+
+/// A mutant whose call hangs is one `hang` finding, naming the mutated
+/// payload, and the mutations stop there (`mutate::tests` holds that no
+/// call follows a hang).
+#[test]
+fn a_mutant_that_hangs_is_one_hang_finding() {
+    let security = security_run();
+    let section = findings_of("filtered::stuck::xss");
+    let hangs: Vec<&str> = section
+        .lines()
+        .filter(|l| l.contains("~mutated] ") && l.contains(" -- hang: "))
+        .collect();
+    assert_eq!(hangs.len(), 1, "{section}");
+    assert!(
+        hangs[0].contains("%3C") && hangs[0].contains("(mutations: "),
+        "{section}"
+    );
+    let test = security.ctrf["results"]["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "filtered::stuck::xss")
+        .unwrap();
+    let calls = test["extra"]["security"]["payloads"].as_u64().unwrap();
+    let corpus = 14;
+    assert!(
+        calls <= corpus + 16,
+        "{calls} calls: mutations went on after the hang"
     );
 }

@@ -206,15 +206,17 @@ pub fn run(bin: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     }
 }
 
-/// Whether `cargo nextest` is installed; prints why a test is skipped if not.
-pub fn nextest_available() -> bool {
-    let ok = Command::new(cargo())
-        .args(["nextest", "--version"])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !ok {
-        eprintln!("skipped: cargo-nextest is not installed (`cargo nextest --version` failed)");
-    }
-    ok
+/// Runs fixture `target` with `args` into a fresh report directory, which
+/// it returns; the run must end with an exit code (no signal).
+pub fn reports_of(target: &str, args: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut all = args.to_vec();
+    all.extend(["--report-dir", dir.path().to_str().expect("a UTF-8 path")]);
+    let ran = run(&fixture_bin(target), &all, &[]);
+    assert!(
+        ran.code.is_some(),
+        "{target} did not exit normally: {}",
+        ran.stderr
+    );
+    dir
 }

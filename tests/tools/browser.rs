@@ -5,7 +5,7 @@
 //! came from a test's output.
 
 use leanvibe_test::prelude::*;
-use leanvibe_test_e2e::{fixture_bin, run};
+use leanvibe_test_e2e::reports_of;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -64,20 +64,6 @@ fn render(page: &Path) -> Rendered {
             .map(str::to_string)
             .collect(),
     }
-}
-
-/// Runs `fixture` into a fresh report directory.
-fn reports_of(fixture: &str, args: &[&str]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let mut all = args.to_vec();
-    all.extend(["--report-dir", dir.path().to_str().unwrap()]);
-    let ran = run(&fixture_bin(fixture), &all, &[]);
-    assert!(
-        ran.code.is_some(),
-        "{fixture} did not exit normally: {}",
-        ran.stderr
-    );
-    dir
 }
 
 fn summary(dir: &Path, binary: &str) -> Value {

@@ -3,7 +3,7 @@
 //! with Python's `jsonschema` (the validator most CTRF tooling uses).
 
 use leanvibe_test::prelude::*;
-use leanvibe_test_e2e::{fixture_bin, reference_dir, run};
+use leanvibe_test_e2e::{fixture_bin, reference_dir, reports_of, run};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -64,20 +64,6 @@ fn python_jsonschema(schema: &Path, file: &Path) {
         file.display(),
         String::from_utf8_lossy(&output.stderr)
     );
-}
-
-/// Runs `fixture` with `args` into a fresh report directory.
-fn reports_of(fixture: &str, args: &[&str]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let mut all = args.to_vec();
-    all.extend(["--report-dir", dir.path().to_str().unwrap()]);
-    let ran = run(&fixture_bin(fixture), &all, &[]);
-    assert!(
-        ran.code.is_some(),
-        "{fixture} did not exit normally: {}",
-        ran.stderr
-    );
-    dir
 }
 
 /// Hostile output (ANSI codes, control characters, invalid UTF-8, `]]>`,

@@ -184,16 +184,37 @@ fn strategy(candidates: usize) -> impl Strategy<Value = Mutant> {
         .prop_map(|(source, ops)| Mutant { source, ops })
 }
 
+/// What one mutant's call came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// No oracle fired.
+    Quiet,
+    /// An oracle fired.
+    Fired,
+    /// The call did not return in time; its thread is still running.
+    Hung,
+}
+
+/// What the search found.
+#[derive(Debug, Clone)]
+pub(crate) enum Found {
+    /// A mutant that fired, shrunk.
+    Shrunk(Mutant),
+    /// The mutant whose call hung, as it was: no call follows a hang (the
+    /// thread still runs, and every shrinking step would wait out the time
+    /// limit again).
+    Hung(Mutant),
+}
+
 /// Runs `cases` mutants of `candidates` through `try_one` (which calls the
-/// function and judges it: `true` when an oracle fired); the shrunk mutant
-/// of the first that fired, if any. The seed is fixed per vector, so runs
-/// repeat.
+/// function and judges the call); the first finding, shrunk unless its
+/// call hung. The seed is fixed per vector, so runs repeat.
 pub(crate) fn search(
     vector: &str,
     candidates: &[String],
     cases: u32,
-    mut try_one: impl FnMut(&Mutant) -> bool,
-) -> Option<Mutant> {
+    mut try_one: impl FnMut(&Mutant) -> Verdict,
+) -> Option<Found> {
     if candidates.is_empty() || cases == 0 {
         return None;
     }
@@ -211,15 +232,27 @@ pub(crate) fn search(
     };
     let mut runner =
         TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
-    let try_one = std::cell::RefCell::new(&mut try_one);
-    match runner.run(&strategy(candidates.len()), |mutant| {
-        if (try_one.borrow_mut())(&mutant) {
-            Err(TestCaseError::fail("an oracle fired"))
-        } else {
-            Ok(())
+    let state = std::cell::RefCell::new((&mut try_one, None::<Mutant>));
+    let result = runner.run(&strategy(candidates.len()), |mutant| {
+        let (try_one, hung) = &mut *state.borrow_mut();
+        if hung.is_some() {
+            // Shrinking after a hang: no more calls; nothing simpler fails.
+            return Ok(());
         }
-    }) {
-        Err(TestError::Fail(_, mutant)) => Some(mutant),
+        match try_one(&mutant) {
+            Verdict::Quiet => Ok(()),
+            Verdict::Fired => Err(TestCaseError::fail("an oracle fired")),
+            Verdict::Hung => {
+                *hung = Some(mutant);
+                Err(TestCaseError::fail("the call hung"))
+            }
+        }
+    });
+    if let Some(mutant) = state.into_inner().1 {
+        return Some(Found::Hung(mutant));
+    }
+    match result {
+        Err(TestError::Fail(_, mutant)) => Some(Found::Shrunk(mutant)),
         _ => None,
     }
 }
@@ -250,26 +283,56 @@ mod tests {
         let candidates = vec!["<script>".to_string()];
         let found = search("xss", &candidates, 64, |mutant| {
             let text = mutant.text(&candidates[mutant.source]);
-            !text.contains('<') && text.contains("%3C")
-        })
-        .expect("a mutant gets past");
+            if !text.contains('<') && text.contains("%3C") {
+                Verdict::Fired
+            } else {
+                Verdict::Quiet
+            }
+        });
+        let Some(Found::Shrunk(found)) = found else {
+            panic!("{found:?}")
+        };
         assert_eq!(found.ops, vec![Op::UrlEncode], "{found:?}");
         assert_eq!(found.describe(), "url-encode");
     }
 
     #[test]
     fn nothing_found_when_no_case_fires_and_runs_repeat() {
-        assert!(search("xss", &["<x>".into()], 32, |_| false).is_none());
+        assert!(search("xss", &["<x>".into()], 32, |_| Verdict::Quiet).is_none());
         let mut first = Vec::new();
         search("sql", &["a".into(), "b".into()], 8, |m| {
             first.push(m.describe());
-            false
+            Verdict::Quiet
         });
         let mut second = Vec::new();
         search("sql", &["a".into(), "b".into()], 8, |m| {
             second.push(m.describe());
-            false
+            Verdict::Quiet
         });
         assert_eq!(first, second, "the seed is fixed per vector");
+    }
+
+    #[test]
+    fn no_call_follows_a_hang_and_the_hung_mutant_is_not_shrunk() {
+        let candidates = vec!["<script>".to_string()];
+        let mut calls_after_hang = 0;
+        let mut first_hung: Option<Vec<Op>> = None;
+        let found = search("xss", &candidates, 64, |mutant| {
+            if first_hung.is_some() {
+                calls_after_hang += 1;
+            }
+            // Hangs on every mutant that encodes: shrinking would call again.
+            if mutant.ops.contains(&Op::UrlEncode) {
+                first_hung.get_or_insert_with(|| mutant.ops.clone());
+                Verdict::Hung
+            } else {
+                Verdict::Quiet
+            }
+        });
+        let Some(Found::Hung(mutant)) = found else {
+            panic!("{found:?}")
+        };
+        assert_eq!(calls_after_hang, 0);
+        assert_eq!(Some(mutant.ops), first_hung, "reported as it was found");
     }
 }

@@ -115,20 +115,16 @@ pub fn run(suite: &Suite, call: Call) -> Result<(), String> {
     for payload in planned.iter().skip(start.position) {
         run += 1;
         let probe = Probe::new(context.clone(), payload.id.clone(), payload.text.get());
-        crash::save(&Progress {
-            vector: suite.vector,
-            dir: context.dir.clone(),
-            position,
-            run,
-            payload_id: payload.id.clone(),
-            payload: super::finding::escape(probe.payload(), 120),
-            findings: findings.iter().map(SavedFinding::save).collect(),
-            warnings: warnings
-                .iter()
-                .filter(|w| !w.payload_id.is_empty())
-                .cloned()
-                .collect(),
-        });
+        save_progress(
+            suite,
+            &context,
+            (position, run),
+            (
+                payload.id.clone(),
+                super::finding::escape(probe.payload(), 120),
+            ),
+            (&findings, &warnings),
+        );
         position += 1;
         let hits_before = context.listener.hits();
         let observed = exec::execute(call, probe.clone(), limit, track_heap);
@@ -173,21 +169,18 @@ pub fn run(suite: &Suite, call: Call) -> Result<(), String> {
             })
             .collect();
         if cases > 0 && !candidates.is_empty() {
-            crash::save(&Progress {
-                vector: suite.vector,
-                dir: context.dir.clone(),
-                position,
-                run,
-                payload_id: format!("{}~mutated", suite.vector.name()),
-                payload: "(a mutation of the corpus)".into(),
-                findings: findings.iter().map(SavedFinding::save).collect(),
-                warnings: warnings
-                    .iter()
-                    .filter(|w| !w.payload_id.is_empty())
-                    .cloned()
-                    .collect(),
-            });
+            save_progress(
+                suite,
+                &context,
+                (position, run),
+                (
+                    format!("{}~mutated", suite.vector.name()),
+                    "(a mutation of the corpus)".into(),
+                ),
+                (&findings, &warnings),
+            );
             let texts: Vec<String> = candidates.iter().map(|c| c.1.clone()).collect();
+            // Judges one mutant; whether its call hung.
             let judged = |mutant: &super::mutate::Mutant,
                           findings: &mut Vec<super::finding::SecurityFinding>,
                           warnings: &mut Vec<Warning>| {
@@ -205,21 +198,38 @@ pub fn run(suite: &Suite, call: Call) -> Result<(), String> {
                     warnings,
                 }
                 .judge(&observed, &effects);
+                matches!(observed.ended, Ended::Hung)
             };
+            // The findings of a call that hung: it is reported as it was.
+            let mut hung_findings = Vec::new();
             let found = super::mutate::search(suite.vector.name(), &texts, cases, |mutant| {
                 run += 1;
                 let (mut scratch, mut ignored) = (Vec::new(), Vec::new());
-                judged(mutant, &mut scratch, &mut ignored);
-                !scratch.is_empty()
-            });
-            if let Some(mutant) = found {
-                // The shrunk mutant once more, for the report.
-                let before = findings.len();
-                judged(&mutant, &mut findings, &mut warnings);
-                for finding in &mut findings[before..] {
-                    finding.evidence =
-                        format!("{} (mutations: {})", finding.evidence, mutant.describe());
+                if judged(mutant, &mut scratch, &mut ignored) {
+                    hung_findings = scratch;
+                    return super::mutate::Verdict::Hung;
                 }
+                if scratch.is_empty() {
+                    super::mutate::Verdict::Quiet
+                } else {
+                    super::mutate::Verdict::Fired
+                }
+            });
+            let before = findings.len();
+            let described = match found {
+                Some(super::mutate::Found::Hung(mutant)) => {
+                    findings.append(&mut hung_findings);
+                    mutant.describe()
+                }
+                Some(super::mutate::Found::Shrunk(mutant)) => {
+                    // The shrunk mutant once more, for the report.
+                    judged(&mutant, &mut findings, &mut warnings);
+                    mutant.describe()
+                }
+                None => String::new(),
+            };
+            for finding in &mut findings[before..] {
+                finding.evidence = format!("{} (mutations: {described})", finding.evidence);
             }
         }
     }
@@ -244,6 +254,31 @@ pub fn run(suite: &Suite, call: Call) -> Result<(), String> {
         return Ok(());
     }
     crate::__private::fail_with(Failure::new(FailureKind::Security, report.message()))
+}
+
+/// The checkpoint before a call: where the run is (`position`, `run`), the
+/// payload about to go (id, shown text), and what it found so far.
+fn save_progress(
+    suite: &Suite,
+    context: &Context,
+    (position, run): (usize, usize),
+    (payload_id, payload): (String, String),
+    (findings, warnings): (&[super::finding::SecurityFinding], &[Warning]),
+) {
+    crash::save(&Progress {
+        vector: suite.vector,
+        dir: context.dir.clone(),
+        position,
+        run,
+        payload_id,
+        payload,
+        findings: findings.iter().map(SavedFinding::save).collect(),
+        warnings: warnings
+            .iter()
+            .filter(|w| !w.payload_id.is_empty())
+            .cloned()
+            .collect(),
+    });
 }
 
 fn plan(vector: Vector, context: &Context) -> Vec<Planned> {
