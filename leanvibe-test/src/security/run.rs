@@ -160,15 +160,16 @@ pub fn run(suite: &Suite, call: Call) -> Result<(), String> {
     #[cfg(feature = "proptest")]
     if position == planned.len() && !matches!(suite.vector, Vector::Oversize | Vector::Secrets) {
         let cases = super::mutate::cases(suite.mutations);
-        let candidates: Vec<(String, String)> = planned
+        // Corpus ids and texts, side by side.
+        let (ids, texts): (Vec<String>, Vec<String>) = planned
             .iter()
             .filter(|p| p.template.is_none() && !findings.iter().any(|f| f.payload_id == p.id))
             .filter_map(|p| match &p.text {
                 Text::Ready(text) => Some((p.id.clone(), text.clone())),
                 Text::Generated(_) => None,
             })
-            .collect();
-        if cases > 0 && !candidates.is_empty() {
+            .unzip();
+        if cases > 0 && !texts.is_empty() {
             save_progress(
                 suite,
                 &context,
@@ -179,12 +180,11 @@ pub fn run(suite: &Suite, call: Call) -> Result<(), String> {
                 ),
                 (&findings, &warnings),
             );
-            let texts: Vec<String> = candidates.iter().map(|c| c.1.clone()).collect();
             // Judges one mutant; whether its call hung.
             let judged = |mutant: &super::mutate::Mutant,
                           findings: &mut Vec<super::finding::SecurityFinding>,
                           warnings: &mut Vec<Warning>| {
-                let id = format!("{}~mutated", candidates[mutant.source].0);
+                let id = format!("{}~mutated", ids[mutant.source]);
                 let probe = Probe::new(context.clone(), id, mutant.text(&texts[mutant.source]));
                 let hits_before = context.listener.hits();
                 let observed = exec::execute(call, probe.clone(), limit, track_heap);
